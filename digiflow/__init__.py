@@ -1,0 +1,113 @@
+"""digiflow: steering digitalization measures in German municipalities."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from digiflow.config import PROJECT_ROOT, from_environment
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI, Celery."""
+    instance_path = Path(
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("DIGIFLOW_INSTANCE_PATH")
+        or (PROJECT_ROOT / "instance")
+    ).resolve()
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.update(from_environment(instance_path))
+    if config:
+        celery_overrides = config.pop("CELERY", None) if "CELERY" in config else None
+        app.config.update(config)
+        if celery_overrides:
+            app.config["CELERY"] = {**app.config["CELERY"], **celery_overrides}
+
+    register_extensions(app)
+    register_models()
+    register_blueprints(app)
+    register_cli(app)
+    register_errorhandlers(app)
+    register_celery(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from digiflow.core.db import render_migration_item
+    from digiflow.core.workflow.registry import WorkflowRegistry
+    from digiflow.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,  # SQLite needs batch mode to alter tables
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Bitte melden Sie sich an."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    app.extensions["digiflow.workflows"] = WorkflowRegistry(app.config["WORKFLOWS_DIR"])
+
+
+def register_models() -> None:
+    """Import every model module so that metadata and migrations see all tables."""
+    import digiflow.catalogs.models  # noqa: F401
+    import digiflow.core.workflow.models  # noqa: F401
+    import digiflow.measures.models  # noqa: F401
+    import digiflow.measures.permissions  # noqa: F401
+    import digiflow.org.models  # noqa: F401
+    import digiflow.system.models  # noqa: F401
+    import digiflow.users.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from digiflow.system.views import bp as system_bp
+    from digiflow.users.views import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(system_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from digiflow.core.workflow.cli import workflows_cli
+    from digiflow.demo.cli import demo_cli
+    from digiflow.system.cli import mail_cli
+    from digiflow.users.cli import users_cli
+
+    app.cli.add_command(workflows_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask import render_template
+
+    def render_error(error: Any) -> Any:
+        code = getattr(error, "code", 500)
+        return render_template("errors/error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 429, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_celery(app: Flask) -> None:
+    from digiflow.celery import celery_init_app
+
+    celery_init_app(app)

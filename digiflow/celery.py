@@ -1,0 +1,39 @@
+"""Celery wired to the Flask app: every task runs in an app context and commits once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+TASK_MODULES = ["tasks.system"]
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app for ``app`` and store it as ``app.extensions['celery']``."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            from digiflow.core.db import db
+
+            with app.app_context():
+                try:
+                    result = self.run(*args, **kwargs)
+                    db.session.commit()
+                    return result
+                except BaseException:
+                    db.session.rollback()
+                    raise
+                finally:
+                    db.session.remove()
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.conf.include = TASK_MODULES
+    celery_app.conf.beat_schedule = {
+        "heartbeat": {"task": "digiflow.heartbeat", "schedule": app.config["HEARTBEAT_SECONDS"]},
+    }
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

@@ -1,0 +1,60 @@
+"""Health check and the start page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user, login_required
+
+from digiflow.core.db import db
+from digiflow.extensions import csrf, limiter
+
+bp = Blueprint("system", __name__)
+
+
+def database_status() -> dict[str, Any]:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+        db.session.rollback()
+        return {"status": "down", "error": type(exc).__name__}
+    return {"status": "ok", "backend": db.engine.dialect.name}
+
+
+def broker_status() -> dict[str, Any]:
+    celery = current_app.extensions["celery"]
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
+            transport = conn.transport_cls
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+        return {"status": "down", "error": type(exc).__name__}
+    return {"status": "ok", "transport": str(transport)}
+
+
+@bp.get("/healthz")
+@limiter.exempt
+@csrf.exempt
+def healthz() -> Any:
+    """Answer 200 when the database and the broker answer, 503 otherwise."""
+    checks = {"database": database_status(), "broker": broker_status()}
+    healthy = all(c["status"] == "ok" for c in checks.values())
+    response = jsonify({"status": "ok" if healthy else "down", **checks})
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    """The start page: what waits for the signed-in user."""
+    from digiflow.measures.queries import my_measures, pending_approvals_for
+
+    return render_template(
+        "system/index.html",
+        approvals=pending_approvals_for(current_user),
+        measures=my_measures(current_user),
+    )

@@ -1,0 +1,1 @@
+"""Celery tasks: thin wrappers that load ids and call digiflow operations."""

@@ -37,3 +37,10 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def send_task(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Send the task ``name`` through the current Flask app's Celery (not a global default)."""
+    from flask import current_app
+
+    return current_app.extensions["celery"].send_task(name, args=args, kwargs=kwargs)

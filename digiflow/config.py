@@ -67,7 +67,11 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
             "broker_connection_retry_on_startup": True,
-            "broker_transport_options": {"visibility_timeout": 3600},
+            # Redis re-delivers unacknowledged tasks after this many seconds (acks_late);
+            # Kombu's SQLAlchemy transport passes options to create_engine, so none there
+            "broker_transport_options": (
+                {"visibility_timeout": 3600} if broker.startswith("redis") else {}
+            ),
             "timezone": "Europe/Berlin",
             "beat_schedule_filename": str(instance_path / "celerybeat-schedule"),
         },

@@ -215,9 +215,13 @@ def decide_approval(
     decision: Decision,
     reason: str | None = None,
     step: str | None = None,
+    task: ApprovalTask | int | None = None,
     now: datetime | None = None,
 ) -> ApprovalDecision:
     """Record ``actor``'s decision on the pending approval step they may decide.
+
+    Pages pass the ``task`` the person was looking at, so that a decision never lands on a
+    step that opened in the meantime; ``step`` narrows by step key.
 
     Approving fills one approver slot; when a step reaches its quorum the next steps open, and
     when the last step is approved the transition fires. Rejecting or returning (a reason is
@@ -236,6 +240,14 @@ def decide_approval(
     tasks = _pending_tasks(measure)
     if step is not None:
         tasks = [t for t in tasks if t.step == step]
+    if task is not None:
+        task_id = task if isinstance(task, int) else task.id
+        tasks = [t for t in tasks if t.id == task_id]
+        if not tasks:
+            raise IllegalTransition(
+                "Dieser Genehmigungsschritt ist bereits abgeschlossen.",
+                "This approval step has already been closed.",
+            )
     if not tasks:
         raise IllegalTransition(
             "Für diese Maßnahme ist keine Genehmigung offen.",

@@ -520,6 +520,8 @@ def _explain(error: Any, data: Any) -> tuple[Loc, str]:
             noun = "consultation role"
         else:
             noun = _ENUM_NOUNS.get(field_name, "value")
+        if not isinstance(value, str | int | float):
+            return tuple(loc), f"expected a {noun} ({expected}), got {_describe(value)}"
         return tuple(loc), f"unknown {noun} {value!r}; known: {expected}"
     if field_name == "quorum" and kind.startswith("int"):
         return tuple(loc), _quorum_message(value)
@@ -746,6 +748,7 @@ class _SemanticChecks:
         self.data = data
         self.report = report
         self.pruned: dict[str, set[Loc]] = {}
+        self.unknown_refs = False
         self.initial: str | None
         if model is not None:
             self.states: dict[str, StateDef] = dict(model.states)
@@ -793,7 +796,9 @@ class _SemanticChecks:
         self._check_one_approval_per_state()
         if self.withdraw is not None:
             self._state_ref(("withdraw", "to"), self.withdraw.to)
-        if self.complete:
+        # An unknown state name breaks the graph: reachability and dead ends would only repeat
+        # that error in other words, so they are checked once every name is right.
+        if self.complete and not self.unknown_refs:
             self._check_reachable()
             self._check_dead_ends()
 
@@ -801,6 +806,7 @@ class _SemanticChecks:
 
     def _state_ref(self, loc: Loc, state: str) -> None:
         if state not in self.known:
+            self.unknown_refs = True
             known = ", ".join(sorted(self.known))
             close = difflib.get_close_matches(state, sorted(self.known), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
@@ -835,8 +841,10 @@ class _SemanticChecks:
                 (*loc, "reminder_days"),
                 "reminder_days needs deadline_days (reminders count back from the deadline)",
             )
+        raw_actions = _get(self.data, "states", key, "on_enter") or []
         for index, action in enumerate(state.on_enter):
-            if not action.notify and action.request_agenda_slot is None:
+            raw = raw_actions[index]  # actions are never dropped, so positions agree
+            if not action.notify and action.request_agenda_slot is None and not any(raw.values()):
                 self.report.at(
                     (*loc, "on_enter", index),
                     "an on_enter action needs notify or request_agenda_slot",
@@ -860,14 +868,17 @@ class _SemanticChecks:
         assert t.approval is not None
         approval = t.approval
         aloc: Loc = ("transitions", key, "approval")
+        raw_approval = _get(self.data, "transitions", key, "approval")
         self._state_ref((*aloc, "reject_to"), approval.reject_to)
         if approval.return_to is not None:
             self._state_ref((*aloc, "return_to"), approval.return_to)
-        elif approval.max_returns is not None:
+        elif approval.max_returns is not None and _get(raw_approval, "return_to") is None:
             self.report.at((*aloc, "max_returns"), "max_returns needs return_to")
         first_step: dict[str, int] = {}
+        raw_steps = _get(raw_approval, "steps")
         for index, step in enumerate(approval.steps):
             sloc: Loc = (*aloc, "steps", index)
+            raw_step = raw_steps[index]  # steps are never dropped, so positions agree
             if step.key in first_step:
                 self.report.at(
                     (*sloc, "key"),
@@ -875,8 +886,7 @@ class _SemanticChecks:
                 )
             else:
                 first_step[step.key] = index
-            raw_approvers = _get(self.data, "transitions", key, "approval", "steps")
-            raw_approvers = _get(raw_approvers[index], "approvers")
+            raw_approvers = _get(raw_step, "approvers")
             count = len(raw_approvers) if isinstance(raw_approvers, list) else len(step.approvers)
             if isinstance(step.quorum, int) and step.quorum > count:
                 noun = "approver" if count == 1 else "approvers"
@@ -884,7 +894,7 @@ class _SemanticChecks:
                     (*sloc, "quorum"),
                     f"quorum {step.quorum} is impossible with {count} {noun}",
                 )
-            if step.escalate_to and step.deadline_days is None:
+            if step.escalate_to and _get(raw_step, "deadline_days") is None:
                 self.report.at(
                     (*sloc, "escalate_to"),
                     "escalate_to needs deadline_days (escalation happens when it has passed)",

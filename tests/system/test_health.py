@@ -1,0 +1,48 @@
+"""GET /healthz: 200 when the database and the broker answer, 503 otherwise."""
+
+from __future__ import annotations
+
+from digiflow import create_app
+
+
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["status"] == "ok"
+    assert data["database"]["status"] == "ok"
+    assert data["broker"]["status"] == "ok"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def _app_with(instance_path, **config):
+    return create_app(
+        {"TESTING": True, "INSTANCE_PATH": str(instance_path), **config}
+    )
+
+
+def test_healthz_is_503_when_the_broker_is_down(app, instance_path):
+    broken = _app_with(
+        instance_path,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        CELERY={"broker_url": "redis://127.0.0.1:1/0"},
+    )
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    data = response.get_json()
+    assert data["status"] == "down"
+    assert data["database"]["status"] == "ok"
+    assert data["broker"]["status"] == "down"
+
+
+def test_healthz_is_503_when_the_database_is_down(app, instance_path, tmp_path):
+    broken = _app_with(
+        instance_path,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'missing-dir' / 'db.sqlite'}",
+        CELERY={"broker_url": app.config["CELERY"]["broker_url"]},
+    )
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    data = response.get_json()
+    assert data["database"]["status"] == "down"
+    assert data["broker"]["status"] == "ok"

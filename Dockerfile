@@ -25,7 +25,7 @@ WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 RUN mkdir digiflow tasks \
  && pip install --no-cache-dir -c constraints.txt . \
- && rm -rf digiflow tasks build
+ && rm -rf digiflow tasks build *.egg-info
 
 # The application. The code, templates, static files, workflows and migrations are read from
 # /app (PYTHONPATH below): digiflow finds templates/, migrations/ and workflows/ next to its

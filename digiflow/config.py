@@ -52,8 +52,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the configuration from environment variables (see README, 'Configuration')."""
     env = os.environ.get
     redis_url = env("REDIS_URL")
-    broker = env("CELERY_BROKER_URL") or redis_url or (
-        f"sqla+sqlite:///{instance_path / 'broker.sqlite'}"
+    broker = (
+        env("CELERY_BROKER_URL")
+        or redis_url
+        or (f"sqla+sqlite:///{instance_path / 'broker.sqlite'}")
     )
     return {
         "SECRET_KEY": secret_key(instance_path),

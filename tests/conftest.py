@@ -124,8 +124,10 @@ def client(app_ctx: Flask) -> FlaskClient:
     return app_ctx.test_client()
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
-                     r'name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token(html: str) -> str:

@@ -18,8 +18,9 @@ _seq = itertools.count(1)
 
 
 def make_body(federal_state: str = "NI") -> Body:
-    body = Body(name="Landkreis Test", short_name="LK Test", kind="Landkreis",
-                federal_state=federal_state)
+    body = Body(
+        name="Landkreis Test", short_name="LK Test", kind="Landkreis", federal_state=federal_state
+    )
     db.session.add(body)
     db.session.flush()
     return body
@@ -27,8 +28,7 @@ def make_body(federal_state: str = "NI") -> Body:
 
 def make_department(body: Body, short_name: str | None = None) -> Department:
     n = next(_seq)
-    department = Department(body=body, short_name=short_name or f"FB {n}",
-                            name=f"Fachbereich {n}")
+    department = Department(body=body, short_name=short_name or f"FB {n}", name=f"Fachbereich {n}")
     db.session.add(department)
     db.session.flush()
     return department
@@ -36,8 +36,7 @@ def make_department(body: Body, short_name: str | None = None) -> Department:
 
 def make_committee(body: Body, type_: CommitteeType = CommitteeType.specialist) -> Committee:
     n = next(_seq)
-    committee = Committee(body_id=body.id, short_name=f"A{n}", name=f"Ausschuss {n}",
-                          type=type_)
+    committee = Committee(body_id=body.id, short_name=f"A{n}", name=f"Ausschuss {n}", type=type_)
     db.session.add(committee)
     db.session.flush()
     return committee
@@ -83,10 +82,15 @@ def complete_fields(**overrides: Any) -> dict[str, Any]:
 
     from digiflow.catalogs.models import CatalogEntry, CatalogKind
 
-    field = CatalogEntry(kind=CatalogKind.field_of_action, key=f"f{next(_seq)}",
-                         label_de="Online-Dienste", label_en="Online services")
-    prio = CatalogEntry(kind=CatalogKind.priority, key=f"p{next(_seq)}", label_de="hoch",
-                        label_en="high")
+    field = CatalogEntry(
+        kind=CatalogKind.field_of_action,
+        key=f"f{next(_seq)}",
+        label_de="Online-Dienste",
+        label_en="Online services",
+    )
+    prio = CatalogEntry(
+        kind=CatalogKind.priority, key=f"p{next(_seq)}", label_de="hoch", label_en="high"
+    )
     db.session.add_all([field, prio])
     db.session.flush()
     values: dict[str, Any] = {
@@ -113,13 +117,15 @@ class World:
         self.main = make_committee(self.body, CommitteeType.main)
         self.proposer = make_user((Role.proposer, self.dept), department=self.dept)
         self.head = make_user((Role.department_head, self.dept), department=self.dept)
-        self.other_head = make_user((Role.department_head, self.other_dept),
-                                    department=self.other_dept)
+        self.other_head = make_user(
+            (Role.department_head, self.other_dept), department=self.other_dept
+        )
         self.office = make_user(Role.digitalization_office)
         self.office2 = make_user(Role.digitalization_office)
         self.finance = make_user(Role.finance)
-        self.secretary = make_user((Role.committee_secretary, self.specialist),
-                                   (Role.committee_secretary, self.main))
+        self.secretary = make_user(
+            (Role.committee_secretary, self.specialist), (Role.committee_secretary, self.main)
+        )
         self.council = make_user(Role.council_member)
         self.admin = make_user(Role.admin)
 

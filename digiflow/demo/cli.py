@@ -24,5 +24,6 @@ def load_command(if_empty: bool) -> None:
     counts = DemoLoader().load()
     db.session.commit()
     total = sum(counts.values())
-    click.echo(f"Demo geladen: {total} Maßnahmen ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}).")
+    by_state = ", ".join(f"{state} {n}" for state, n in sorted(counts.items()))
+    click.echo(f"Demo geladen: {total} Maßnahmen ({by_state}).")
     click.echo(f"Anmeldung z. B. mit digitalisierung@{EMAIL_DOMAIN} / {DEMO_PASSWORD}")

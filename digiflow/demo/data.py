@@ -47,8 +47,11 @@ DEPARTMENTS = [
 ]
 
 COMMITTEES = [
-    ("FPDI", "Ausschuss für Finanzen, Personal, Digitalisierung und Innere Dienste",
-     CommitteeType.specialist),
+    (
+        "FPDI",
+        "Ausschuss für Finanzen, Personal, Digitalisierung und Innere Dienste",
+        CommitteeType.specialist,
+    ),
     ("KA", "Kreisausschuss", CommitteeType.main),
     ("KT", "Kreistag", CommitteeType.council),
     ("AG DIG", "Unter-AG Digitalisierung", CommitteeType.working_group),
@@ -87,17 +90,30 @@ CATALOGS = {
 # None (global), "dept" (the user's department) or a committee short name
 USERS = [
     ("admin", "admin", "Andrea Admin", "FB 10", [(Role.admin, None)]),
-    ("office", "digitalisierung", "Dana Diedrichs", "FB 10",
-     [(Role.digitalization_office, None)]),
+    ("office", "digitalisierung", "Dana Diedrichs", "FB 10", [(Role.digitalization_office, None)]),
     ("office2", "koordinierung", "Ole Ostermann", "FB 10", [(Role.digitalization_office, None)]),
     ("finance", "kaemmerei", "Karl Kämmerer", "FB 20", [(Role.finance, None)]),
-    ("secretary", "sitzungsdienst", "Sabine Sommer", "FB 10",
-     [(Role.committee_secretary, "FPDI"), (Role.committee_secretary, "KA"),
-      (Role.committee_secretary, "KT"), (Role.committee_secretary, "AG DIG")]),
+    (
+        "secretary",
+        "sitzungsdienst",
+        "Sabine Sommer",
+        "FB 10",
+        [
+            (Role.committee_secretary, "FPDI"),
+            (Role.committee_secretary, "KA"),
+            (Role.committee_secretary, "KT"),
+            (Role.committee_secretary, "AG DIG"),
+        ],
+    ),
     ("council", "kreistag", "Konrad Kreismann", None, [(Role.council_member, None)]),
     ("head30", "leitung.fb30", "Helga Hoffmann", "FB 30", [(Role.department_head, "dept")]),
-    ("deputy30", "vertretung.fb30", "Stefan Stellmacher", "FB 30",
-     [(Role.department_head, "dept")]),
+    (
+        "deputy30",
+        "vertretung.fb30",
+        "Stefan Stellmacher",
+        "FB 30",
+        [(Role.department_head, "dept")],
+    ),
     ("proposer30", "fb30", "Paul Peters", "FB 30", [(Role.proposer, "dept")]),
     ("head40", "leitung.fb40", "Birgit Brandt", "FB 40", [(Role.department_head, "dept")]),
     ("proposer40", "fb40", "Lena Lorenz", "FB 40", [(Role.proposer, "dept")]),
@@ -128,102 +144,297 @@ class MeasureSpec:
 
 
 MEASURES = [
-    MeasureSpec("Digitalisierungskonzept des Landkreises 2024", "FB 10", "implementation",
-                60_000, 0, "internal", "high",
-                "Konzept als Voraussetzung für die Freigabe der gesperrten Mittel von 1,0 Mio. € "
-                "(Antrag der Gruppe zum Haushalt 2024)."),
-    MeasureSpec("Einführung der E-Akte in der Kreisverwaltung", "FB 10", "budget_release",
-                420_000, 60_000, "internal", "high",
-                "Schrittweise Einführung der elektronischen Akte in allen Fachbereichen."),
-    MeasureSpec("Online-Kfz-Zulassung (i-Kfz) ausbauen", "FB 30", "implementation",
-                85_000, 12_000, "online_services", "high"),
-    MeasureSpec("Digitaler Bauantrag (OZG-Leistung)", "FB 60", "committee_recommendation",
-                140_000, 18_000, "online_services", "high"),
-    MeasureSpec("WLAN an allen Kreisschulen", "FB 40", "budget_release", 380_000, 25_000,
-                "schools", "high"),
-    MeasureSpec("Breitbandausbau in Gewerbegebieten (Gigabitförderung)", "FB 60", "concept",
-                900_000, 0, "infrastructure", "high",
-                "Koordinierung des Breitbandausbaus mit Förderung von Bund und Land."),
-    MeasureSpec("Ratsinformationssystem mit OParl-Schnittstelle", "FB 10", "completed",
-                48_000, 9_000, "data", "medium"),
-    MeasureSpec("Online-Terminvergabe im Bürgerbüro", "FB 30", "completed", 18_000, 3_000,
-                "online_services", "medium"),
-    MeasureSpec("Digitale Kita-Platzvergabe", "FB 70", "proposal", 65_000, 8_000,
-                "online_services", "medium"),
-    MeasureSpec("Wohngeld-Antrag online", "FB 50", "concept", 30_000, 5_000,
-                "online_services", "medium"),
-    MeasureSpec("Tablets für Kreistagsabgeordnete (digitale Sitzungsunterlagen)", "FB 10",
-                "committee_recommendation", 55_000, 7_500, "internal", "medium"),
-    MeasureSpec("Fortbildungsprogramm Digitalkompetenz für Mitarbeitende", "FB 10",
-                "implementation", 40_000, 15_000, "skills", "high"),
-    MeasureSpec("360°-Analyse „Digitale Kommune Niedersachsen“", "FB 10", "completed", 0, 0,
-                "internal", "medium",
-                "Teilnahme am Beratungsprojekt des Landes: Bestandsaufnahme, Handlungsfelder, "
-                "Maßnahmenansätze."),
-    MeasureSpec("Notebooks für mobiles Arbeiten", "FB 10", "returned", 210_000, 30_000,
-                "internal", "medium"),
-    MeasureSpec("Schul-Cloud für die Berufsbildenden Schulen", "FB 40", "concept", 95_000,
-                20_000, "schools", "medium"),
-    MeasureSpec("Interaktive Tafeln an Berufsbildenden Schulen", "FB 40", "deferred", 260_000,
-                0, "schools", "low"),
-    MeasureSpec("Führerscheinantrag online", "FB 30", "proposal", 28_000, 4_000,
-                "online_services", "medium"),
-    MeasureSpec("Gewerbeanmeldung online", "FB 30", "draft", 22_000, 3_500,
-                "online_services", "low"),
-    MeasureSpec("Digitales Baulastenverzeichnis", "FB 60", "rejected", 75_000, 6_000,
-                "data", "low"),
-    MeasureSpec("Modernisierung Geoportal und GIS", "FB 60", "implementation", 120_000,
-                14_000, "data", "medium"),
-    MeasureSpec("Bürgerportal mit Servicekonto (BundID)", "FB 10", "budget_release", 160_000,
-                22_000, "online_services", "high"),
-    MeasureSpec("Eingangsplattform für E-Rechnungen", "FB 20", "committee_recommendation",
-                45_000, 9_000, "internal", "high"),
-    MeasureSpec("Digitale Haushaltsplanung", "FB 20", "proposal", 70_000, 11_000, "internal",
-                "medium"),
-    MeasureSpec("Dokumentenmanagement im Jugendamt", "FB 70", "returned", 110_000, 16_000,
-                "internal", "medium"),
-    MeasureSpec("Anbindung des Gesundheitsamts an DEMIS", "FB 70", "implementation", 35_000,
-                6_000, "internal", "high"),
-    MeasureSpec("Chatbot für Bürgeranfragen (Pilot)", "FB 10", "implementation", 15_000,
-                4_000, "online_services", "low"),
-    MeasureSpec("Open-Data-Portal des Landkreises", "FB 10", "draft", 38_000, 6_000, "data",
-                "low"),
-    MeasureSpec("Digitalisierung des Kreisarchivs", "FB 10", "withdrawn", 150_000, 0, "data",
-                "low"),
-    MeasureSpec("Online-Beteiligung zum Haushalt", "FB 20", "withdrawn", 24_000, 2_000,
-                "data", "low"),
-    MeasureSpec("Digitale Antragstellung Schülerbeförderung", "FB 40", "proposal", 26_000,
-                3_000, "online_services", "medium"),
-    MeasureSpec("Elektronische Vergabe (e-Vergabe)", "FB 20", "concept", 32_000, 5_000,
-                "internal", "medium"),
-    MeasureSpec("Informationssicherheitskonzept nach BSI IT-Grundschutz", "FB 10",
-                "committee_recommendation", 90_000, 40_000, "security", "high"),
-    MeasureSpec("Videokonferenztechnik für die Sitzungssäle", "FB 10", "deferred", 68_000,
-                5_000, "internal", "low"),
-    MeasureSpec("Digitale Zeiterfassung", "FB 10", "rejected", 52_000, 9_000, "internal",
-                "low"),
-    MeasureSpec("Hundesteuer-Anmeldung online", "FB 20", "completed", 6_500, 800,
-                "online_services", "low"),
-    MeasureSpec("Digitales Fundbüro", "FB 30", "proposal", 4_800, 600, "online_services",
-                "low"),
-    MeasureSpec("Sensoren zur Hochwasserfrühwarnung", "FB 60", "draft", 48_000, 7_000,
-                "infrastructure", "medium"),
-    MeasureSpec("Digitale Pflegeberatung per Video", "FB 50", "returned", 12_000, 2_400,
-                "online_services", "medium"),
-    MeasureSpec("Terminbuchung Ausländerbehörde", "FB 30", "proposal", 19_000, 2_000,
-                "online_services", "high"),
-    MeasureSpec("Wahlhelfer-Verwaltung online", "FB 30", "draft", 9_000, 1_000,
-                "online_services", "low"),
+    MeasureSpec(
+        "Digitalisierungskonzept des Landkreises 2024",
+        "FB 10",
+        "implementation",
+        60_000,
+        0,
+        "internal",
+        "high",
+        "Konzept als Voraussetzung für die Freigabe der gesperrten Mittel von 1,0 Mio. € "
+        "(Antrag der Gruppe zum Haushalt 2024).",
+    ),
+    MeasureSpec(
+        "Einführung der E-Akte in der Kreisverwaltung",
+        "FB 10",
+        "budget_release",
+        420_000,
+        60_000,
+        "internal",
+        "high",
+        "Schrittweise Einführung der elektronischen Akte in allen Fachbereichen.",
+    ),
+    MeasureSpec(
+        "Online-Kfz-Zulassung (i-Kfz) ausbauen",
+        "FB 30",
+        "implementation",
+        85_000,
+        12_000,
+        "online_services",
+        "high",
+    ),
+    MeasureSpec(
+        "Digitaler Bauantrag (OZG-Leistung)",
+        "FB 60",
+        "committee_recommendation",
+        140_000,
+        18_000,
+        "online_services",
+        "high",
+    ),
+    MeasureSpec(
+        "WLAN an allen Kreisschulen", "FB 40", "budget_release", 380_000, 25_000, "schools", "high"
+    ),
+    MeasureSpec(
+        "Breitbandausbau in Gewerbegebieten (Gigabitförderung)",
+        "FB 60",
+        "concept",
+        900_000,
+        0,
+        "infrastructure",
+        "high",
+        "Koordinierung des Breitbandausbaus mit Förderung von Bund und Land.",
+    ),
+    MeasureSpec(
+        "Ratsinformationssystem mit OParl-Schnittstelle",
+        "FB 10",
+        "completed",
+        48_000,
+        9_000,
+        "data",
+        "medium",
+    ),
+    MeasureSpec(
+        "Online-Terminvergabe im Bürgerbüro",
+        "FB 30",
+        "completed",
+        18_000,
+        3_000,
+        "online_services",
+        "medium",
+    ),
+    MeasureSpec(
+        "Digitale Kita-Platzvergabe",
+        "FB 70",
+        "proposal",
+        65_000,
+        8_000,
+        "online_services",
+        "medium",
+    ),
+    MeasureSpec(
+        "Wohngeld-Antrag online", "FB 50", "concept", 30_000, 5_000, "online_services", "medium"
+    ),
+    MeasureSpec(
+        "Tablets für Kreistagsabgeordnete (digitale Sitzungsunterlagen)",
+        "FB 10",
+        "committee_recommendation",
+        55_000,
+        7_500,
+        "internal",
+        "medium",
+    ),
+    MeasureSpec(
+        "Fortbildungsprogramm Digitalkompetenz für Mitarbeitende",
+        "FB 10",
+        "implementation",
+        40_000,
+        15_000,
+        "skills",
+        "high",
+    ),
+    MeasureSpec(
+        "360°-Analyse „Digitale Kommune Niedersachsen“",
+        "FB 10",
+        "completed",
+        0,
+        0,
+        "internal",
+        "medium",
+        "Teilnahme am Beratungsprojekt des Landes: Bestandsaufnahme, Handlungsfelder, "
+        "Maßnahmenansätze.",
+    ),
+    MeasureSpec(
+        "Notebooks für mobiles Arbeiten", "FB 10", "returned", 210_000, 30_000, "internal", "medium"
+    ),
+    MeasureSpec(
+        "Schul-Cloud für die Berufsbildenden Schulen",
+        "FB 40",
+        "concept",
+        95_000,
+        20_000,
+        "schools",
+        "medium",
+    ),
+    MeasureSpec(
+        "Interaktive Tafeln an Berufsbildenden Schulen",
+        "FB 40",
+        "deferred",
+        260_000,
+        0,
+        "schools",
+        "low",
+    ),
+    MeasureSpec(
+        "Führerscheinantrag online", "FB 30", "proposal", 28_000, 4_000, "online_services", "medium"
+    ),
+    MeasureSpec(
+        "Gewerbeanmeldung online", "FB 30", "draft", 22_000, 3_500, "online_services", "low"
+    ),
+    MeasureSpec(
+        "Digitales Baulastenverzeichnis", "FB 60", "rejected", 75_000, 6_000, "data", "low"
+    ),
+    MeasureSpec(
+        "Modernisierung Geoportal und GIS",
+        "FB 60",
+        "implementation",
+        120_000,
+        14_000,
+        "data",
+        "medium",
+    ),
+    MeasureSpec(
+        "Bürgerportal mit Servicekonto (BundID)",
+        "FB 10",
+        "budget_release",
+        160_000,
+        22_000,
+        "online_services",
+        "high",
+    ),
+    MeasureSpec(
+        "Eingangsplattform für E-Rechnungen",
+        "FB 20",
+        "committee_recommendation",
+        45_000,
+        9_000,
+        "internal",
+        "high",
+    ),
+    MeasureSpec(
+        "Digitale Haushaltsplanung", "FB 20", "proposal", 70_000, 11_000, "internal", "medium"
+    ),
+    MeasureSpec(
+        "Dokumentenmanagement im Jugendamt",
+        "FB 70",
+        "returned",
+        110_000,
+        16_000,
+        "internal",
+        "medium",
+    ),
+    MeasureSpec(
+        "Anbindung des Gesundheitsamts an DEMIS",
+        "FB 70",
+        "implementation",
+        35_000,
+        6_000,
+        "internal",
+        "high",
+    ),
+    MeasureSpec(
+        "Chatbot für Bürgeranfragen (Pilot)",
+        "FB 10",
+        "implementation",
+        15_000,
+        4_000,
+        "online_services",
+        "low",
+    ),
+    MeasureSpec("Open-Data-Portal des Landkreises", "FB 10", "draft", 38_000, 6_000, "data", "low"),
+    MeasureSpec(
+        "Digitalisierung des Kreisarchivs", "FB 10", "withdrawn", 150_000, 0, "data", "low"
+    ),
+    MeasureSpec(
+        "Online-Beteiligung zum Haushalt", "FB 20", "withdrawn", 24_000, 2_000, "data", "low"
+    ),
+    MeasureSpec(
+        "Digitale Antragstellung Schülerbeförderung",
+        "FB 40",
+        "proposal",
+        26_000,
+        3_000,
+        "online_services",
+        "medium",
+    ),
+    MeasureSpec(
+        "Elektronische Vergabe (e-Vergabe)", "FB 20", "concept", 32_000, 5_000, "internal", "medium"
+    ),
+    MeasureSpec(
+        "Informationssicherheitskonzept nach BSI IT-Grundschutz",
+        "FB 10",
+        "committee_recommendation",
+        90_000,
+        40_000,
+        "security",
+        "high",
+    ),
+    MeasureSpec(
+        "Videokonferenztechnik für die Sitzungssäle",
+        "FB 10",
+        "deferred",
+        68_000,
+        5_000,
+        "internal",
+        "low",
+    ),
+    MeasureSpec("Digitale Zeiterfassung", "FB 10", "rejected", 52_000, 9_000, "internal", "low"),
+    MeasureSpec(
+        "Hundesteuer-Anmeldung online", "FB 20", "completed", 6_500, 800, "online_services", "low"
+    ),
+    MeasureSpec("Digitales Fundbüro", "FB 30", "proposal", 4_800, 600, "online_services", "low"),
+    MeasureSpec(
+        "Sensoren zur Hochwasserfrühwarnung",
+        "FB 60",
+        "draft",
+        48_000,
+        7_000,
+        "infrastructure",
+        "medium",
+    ),
+    MeasureSpec(
+        "Digitale Pflegeberatung per Video",
+        "FB 50",
+        "returned",
+        12_000,
+        2_400,
+        "online_services",
+        "medium",
+    ),
+    MeasureSpec(
+        "Terminbuchung Ausländerbehörde",
+        "FB 30",
+        "proposal",
+        19_000,
+        2_000,
+        "online_services",
+        "high",
+    ),
+    MeasureSpec(
+        "Wahlhelfer-Verwaltung online", "FB 30", "draft", 9_000, 1_000, "online_services", "low"
+    ),
 ]
 
 # the paths the demo takes through the default workflow, step by step
 _FULL_PATH = [
-    "submit", "approve_head", "approve_office", "cosign_finance", "cosign_office",
-    "committee_recommended", "release_recommended", "complete",
+    "submit",
+    "approve_head",
+    "approve_office",
+    "cosign_finance",
+    "cosign_office",
+    "committee_recommended",
+    "release_recommended",
+    "complete",
 ]
 _STOP_AFTER = {
-    "draft": 0, "proposal": 1, "concept": 3, "committee_recommendation": 5,
-    "budget_release": 6, "implementation": 7, "completed": 8,
+    "draft": 0,
+    "proposal": 1,
+    "concept": 3,
+    "committee_recommendation": 5,
+    "budget_release": 6,
+    "implementation": 7,
+    "completed": 8,
 }
 _SMALL_PATH = ["submit", "approve_office", "complete"]
 _SMALL_STOP_AFTER = {"draft": 0, "proposal": 1, "implementation": 2, "completed": 3}
@@ -264,8 +475,9 @@ class DemoLoader:
         db.session.add_all([*self.departments.values(), *self.committees.values()])
         for kind, entries in CATALOGS.items():
             for position, (key, de, en) in enumerate(entries, start=1):
-                entry = CatalogEntry(kind=kind, key=key, label_de=de, label_en=en,
-                                     position=position)
+                entry = CatalogEntry(
+                    kind=kind, key=key, label_de=de, label_en=en, position=position
+                )
                 self.catalog[(kind, key)] = entry
                 db.session.add(entry)
         db.session.flush()
@@ -339,28 +551,42 @@ class DemoLoader:
         if target == "withdrawn":
             if index % 2:
                 self._step(measure, "submit", proposer, head, clock)
-            withdraw_measure(measure, actor=proposer, now=clock.tick(),
-                             reason="Wird im Rahmen des Digitalisierungskonzepts neu bewertet.")
+            withdraw_measure(
+                measure,
+                actor=proposer,
+                now=clock.tick(),
+                reason="Wird im Rahmen des Digitalisierungskonzepts neu bewertet.",
+            )
             return measure
         if target in ("returned", "rejected", "deferred"):
             self._step(measure, "submit", proposer, head, clock)
             first_approver = self.users["office"] if small else head
             if target == "returned":
-                decide_approval(measure, actor=first_approver, decision=Decision.ret,
-                                now=clock.tick(),
-                                reason="Bitte Kosten für Betrieb und Wartung ergänzen.")
+                decide_approval(
+                    measure,
+                    actor=first_approver,
+                    decision=Decision.ret,
+                    now=clock.tick(),
+                    reason="Bitte Kosten für Betrieb und Wartung ergänzen.",
+                )
             elif target == "rejected":
                 if not small:
                     self._step(measure, "approve_head", proposer, head, clock)
                 decide_approval(
-                    measure, actor=self.users["office"], decision=Decision.reject,
+                    measure,
+                    actor=self.users["office"],
+                    decision=Decision.reject,
                     now=clock.tick(),
                     reason="Doppelt zu einer landesweiten Lösung; keine eigene Beschaffung.",
                 )
             else:
-                transition_measure(measure, "defer", actor=self.users["office"],
-                                   now=clock.tick(),
-                                   comment="Zurückgestellt auf das nächste Haushaltsjahr.")
+                transition_measure(
+                    measure,
+                    "defer",
+                    actor=self.users["office"],
+                    now=clock.tick(),
+                    comment="Zurückgestellt auf das nächste Haushaltsjahr.",
+                )
             return measure
         path, stops = (_SMALL_PATH, _SMALL_STOP_AFTER) if small else (_FULL_PATH, _STOP_AFTER)
         stop = stops.get(target, stops["implementation"] if small else 0)
@@ -373,8 +599,9 @@ class DemoLoader:
             self._step(measure, "approve_head", proposer, head, clock)
         return measure
 
-    def _step(self, measure: Measure, action: str, proposer: User, head: User,
-              clock: _Clock) -> None:
+    def _step(
+        self, measure: Measure, action: str, proposer: User, head: User, clock: _Clock
+    ) -> None:
         users = self.users
         if action == "submit":
             submit_measure(measure, actor=proposer, now=clock.tick())
@@ -382,27 +609,43 @@ class DemoLoader:
             decide_approval(measure, actor=head, decision=Decision.approve, now=clock.tick())
         elif action in ("approve_office", "cosign_office"):
             office = users["office"] if clock.random.random() < 0.7 else users["office2"]
-            decide_approval(measure, actor=office, decision=Decision.approve, now=clock.tick(),
-                            step="office")
+            decide_approval(
+                measure, actor=office, decision=Decision.approve, now=clock.tick(), step="office"
+            )
         elif action == "cosign_finance":
-            decide_approval(measure, actor=users["finance"], decision=Decision.approve,
-                            now=clock.tick(), step="finance")
+            decide_approval(
+                measure,
+                actor=users["finance"],
+                decision=Decision.approve,
+                now=clock.tick(),
+                step="finance",
+            )
         elif action == "committee_recommended":
             record_committee_result(
-                measure, actor=users["secretary"], committee=self.committees["FPDI"],
-                result="recommended", now=clock.tick(),
+                measure,
+                actor=users["secretary"],
+                committee=self.committees["FPDI"],
+                result="recommended",
+                now=clock.tick(),
                 comment="Der Ausschuss empfiehlt die Freigabe (9 Ja, 2 Nein, 1 Enthaltung).",
             )
         elif action == "release_recommended":
             record_committee_result(
-                measure, actor=users["secretary"], committee=self.committees["KA"],
-                result="recommended", now=clock.tick(),
+                measure,
+                actor=users["secretary"],
+                committee=self.committees["KA"],
+                result="recommended",
+                now=clock.tick(),
                 comment="Der Kreisausschuss gibt die gesperrten Mittel frei.",
             )
         elif action == "complete":
-            transition_measure(measure, "complete", actor=proposer
-                               if measure.owner_id == proposer.id else head, now=clock.tick(),
-                               comment="Umgesetzt und in den Betrieb übergeben.")
+            transition_measure(
+                measure,
+                "complete",
+                actor=proposer if measure.owner_id == proposer.id else head,
+                now=clock.tick(),
+                comment="Umgesetzt und in den Betrieb übergeben.",
+            )
         else:  # pragma: no cover - programming error in the demo paths
             raise AssertionError(action)
 

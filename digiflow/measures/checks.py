@@ -41,9 +41,7 @@ def within_small_measure_limit(measure: Measure) -> CheckFailure | None:
 )
 def costs_plausible(measure: Measure) -> CheckFailure | None:
     if measure.cost_one_off is None and measure.cost_recurring is None:
-        return CheckFailure(
-            de="Es sind keine Kosten angegeben.", en="No costs are given."
-        )
+        return CheckFailure(de="Es sind keine Kosten angegeben.", en="No costs are given.")
     for value in (measure.cost_one_off, measure.cost_recurring):
         if value is not None and value < 0:
             return CheckFailure(

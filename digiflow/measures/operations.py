@@ -84,7 +84,9 @@ def create_measure(
     require(actor, "measure.create", department)
     values = _clean_fields({"title": title, **fields})
     owner_id = values.pop("owner_id", None) or actor.id
-    name = workflow_name or choose_workflow(values.get("cost_one_off"), values.get("cost_recurring"))
+    name = workflow_name or choose_workflow(
+        values.get("cost_one_off"), values.get("cost_recurring")
+    )
     stored = registry().current(name)
     definition = registry().definition(stored)
     measure = Measure(
@@ -696,9 +698,7 @@ def _enter_state(
     )
 
 
-def _deadline(
-    measure: Measure, definition: WorkflowDef, state: str, now: datetime
-) -> date | None:
+def _deadline(measure: Measure, definition: WorkflowDef, state: str, now: datetime) -> date | None:
     days = definition.states[state].deadline_days
     if not days:
         return None

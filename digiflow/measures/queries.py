@@ -62,5 +62,3 @@ def pending_approvals_for(
                 result.append((task, identity.on_behalf_of))
                 break
     return result
-
-

@@ -17,9 +17,7 @@ def record_heartbeat(name: str, now: datetime | None = None) -> Heartbeat:
     """Note that the job ``name`` ran now (creating its row on the first run)."""
     now = now_or(now)
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    beat = db.session.scalar(
-        sa.select(Heartbeat).where(Heartbeat.name == name).with_for_update()
-    )
+    beat = db.session.scalar(sa.select(Heartbeat).where(Heartbeat.name == name).with_for_update())
     if beat is None:
         beat = Heartbeat(name=name, last_run_at=now, runs=0, worker=worker)
         try:

@@ -16,9 +16,7 @@ users_cli = AppGroup("users", help="Benutzerkonten verwalten / manage user accou
 
 
 def _department(short_name: str) -> Department:
-    department = db.session.scalar(
-        sa.select(Department).where(Department.short_name == short_name)
-    )
+    department = db.session.scalar(sa.select(Department).where(Department.short_name == short_name))
     if department is None:
         raise click.BadParameter(f"unknown department {short_name!r}")
     return department

@@ -51,9 +51,7 @@ def _race(app, calls):
             finally:
                 db.session.remove()
 
-    threads = [
-        threading.Thread(target=run, args=(i, *call)) for i, call in enumerate(calls)
-    ]
+    threads = [threading.Thread(target=run, args=(i, *call)) for i, call in enumerate(calls)]
     for t in threads:
         t.start()
     for t in threads:

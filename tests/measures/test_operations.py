@@ -85,11 +85,16 @@ def test_create_pins_the_workflow_version_and_writes_history(world):
 
 def test_small_amounts_choose_the_small_measure_workflow(world):
     small = create_measure(
-        actor=world.proposer, department=world.dept, title="Digitales Fundbüro",
-        cost_one_off=Decimal("4800"), cost_recurring=Decimal("600"),
+        actor=world.proposer,
+        department=world.dept,
+        title="Digitales Fundbüro",
+        cost_one_off=Decimal("4800"),
+        cost_recurring=Decimal("600"),
     )
     big = create_measure(
-        actor=world.proposer, department=world.dept, title="E-Akte",
+        actor=world.proposer,
+        department=world.dept,
+        title="E-Akte",
         cost_one_off=Decimal("420000"),
     )
     assert small.workflow.name == "small_measure"
@@ -187,7 +192,9 @@ def test_reject_needs_a_reason_and_goes_to_the_configured_state(world):
     assert tasks(measure) == []
     last = measure.history[-1]
     assert (last.action, last.comment, last.from_state) == (
-        HistoryAction.rejected, "Kein Bedarf", "proposal"
+        HistoryAction.rejected,
+        "Kein Bedarf",
+        "proposal",
     )
 
 
@@ -275,19 +282,22 @@ def test_committee_results_move_the_measure_as_the_definition_maps_them(world):
     decide_approval(measure, actor=world.office2, decision=Decision.approve)
     assert measure.state == "committee_recommendation"
     with pytest.raises(IllegalTransition):  # the main committee decides later, not now
-        record_committee_result(measure, actor=world.secretary, committee=world.main,
-                                result="recommended")
+        record_committee_result(
+            measure, actor=world.secretary, committee=world.main, result="recommended"
+        )
     with pytest.raises(PermissionDenied):
-        record_committee_result(measure, actor=world.office, committee=world.specialist,
-                                result="recommended")
-    record_committee_result(measure, actor=world.secretary, committee=world.specialist,
-                            result="deferred")
+        record_committee_result(
+            measure, actor=world.office, committee=world.specialist, result="recommended"
+        )
+    record_committee_result(
+        measure, actor=world.secretary, committee=world.specialist, result="deferred"
+    )
     assert measure.state == "committee_recommendation"
-    record_committee_result(measure, actor=world.secretary, committee=world.specialist,
-                            result="recommended")
+    record_committee_result(
+        measure, actor=world.secretary, committee=world.specialist, result="recommended"
+    )
     assert measure.state == "budget_release"
-    record_committee_result(measure, actor=world.secretary, committee=world.main,
-                            result="amended")
+    record_committee_result(measure, actor=world.secretary, committee=world.main, result="amended")
     assert measure.state == "implementation"
     transition_measure(measure, "complete", actor=world.proposer, comment="Fertig")
     assert measure.state == "completed"
@@ -310,8 +320,11 @@ def test_withdraw_cancels_open_approvals_and_needs_a_reason(world):
 
 def test_small_measure_is_decided_by_the_office_alone(world):
     measure = create_measure(
-        actor=world.proposer, department=world.dept, title="Hundesteuer online",
-        description="Anmeldung online", cost_one_off=Decimal("6500"),
+        actor=world.proposer,
+        department=world.dept,
+        title="Hundesteuer online",
+        description="Anmeldung online",
+        cost_one_off=Decimal("6500"),
     )
     submit_measure(measure, actor=world.proposer)
     with pytest.raises(PermissionDenied):
@@ -322,8 +335,11 @@ def test_small_measure_is_decided_by_the_office_alone(world):
 
 def test_small_measure_guard_refuses_amounts_over_the_limit(world):
     measure = create_measure(
-        actor=world.proposer, department=world.dept, title="Zu groß",
-        description="x", cost_one_off=Decimal("6500"),
+        actor=world.proposer,
+        department=world.dept,
+        title="Zu groß",
+        description="x",
+        cost_one_off=Decimal("6500"),
     )
     update_measure(measure, actor=world.proposer, cost_one_off=Decimal("30000"))
     with pytest.raises(GuardFailed) as info:
@@ -412,8 +428,9 @@ transitions:
     try:
         world = World()
         legal = make_user(Role.legal)
-        measure = create_measure(actor=world.proposer, department=world.dept, title="Q",
-                                 workflow_name="triple")
+        measure = create_measure(
+            actor=world.proposer, department=world.dept, title="Q", workflow_name="triple"
+        )
         submit_measure(measure, actor=world.proposer)
         (task,) = tasks(measure)
         assert task.required_approvals == 2

@@ -40,28 +40,58 @@ from tests.conftest import _empty_tables
 from tests.factories import World, make_substitute, make_user
 
 START = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
-PEOPLE = ["proposer", "head", "other_head", "office", "office2", "finance", "secretary",
-          "council", "admin", "deputy"]
+PEOPLE = [
+    "proposer",
+    "head",
+    "other_head",
+    "office",
+    "office2",
+    "finance",
+    "secretary",
+    "council",
+    "admin",
+    "deputy",
+]
 MANUAL = ["submit", "defer", "resume", "complete", "no_such"]
 RESULTS = ["recommended", "amended", "rejected", "deferred", "noted"]
 
 advance_step = st.tuples(
-    st.just("advance"), st.integers(0, 9),
+    st.just("advance"),
+    st.integers(0, 9),
     st.sampled_from([Decision.approve] * 12 + [Decision.reject, Decision.ret]),
     st.sampled_from(["recommended"] * 6 + RESULTS),
 )
 action = st.one_of(
-    advance_step, advance_step, advance_step, advance_step, advance_step, advance_step,
-    st.tuples(st.just("decide"), st.sampled_from(PEOPLE),
-              st.sampled_from([Decision.approve, Decision.approve, Decision.reject,
-                               Decision.ret]),
-              st.sampled_from(["Begründung", ""])),
-    st.tuples(st.just("transition"), st.sampled_from(PEOPLE), st.sampled_from(MANUAL),
-              st.sampled_from(["Kommentar", ""])),
-    st.tuples(st.just("committee"), st.sampled_from(PEOPLE), st.sampled_from(RESULTS),
-              st.sampled_from(["specialist", "main"])),
-    st.tuples(st.just("withdraw"), st.sampled_from(PEOPLE), st.just(None),
-              st.sampled_from(["Zurückgezogen", ""])),
+    advance_step,
+    advance_step,
+    advance_step,
+    advance_step,
+    advance_step,
+    advance_step,
+    st.tuples(
+        st.just("decide"),
+        st.sampled_from(PEOPLE),
+        st.sampled_from([Decision.approve, Decision.approve, Decision.reject, Decision.ret]),
+        st.sampled_from(["Begründung", ""]),
+    ),
+    st.tuples(
+        st.just("transition"),
+        st.sampled_from(PEOPLE),
+        st.sampled_from(MANUAL),
+        st.sampled_from(["Kommentar", ""]),
+    ),
+    st.tuples(
+        st.just("committee"),
+        st.sampled_from(PEOPLE),
+        st.sampled_from(RESULTS),
+        st.sampled_from(["specialist", "main"]),
+    ),
+    st.tuples(
+        st.just("withdraw"),
+        st.sampled_from(PEOPLE),
+        st.just(None),
+        st.sampled_from(["Zurückgezogen", ""]),
+    ),
 )
 
 
@@ -72,13 +102,24 @@ def state_of(measure_id):
         m.state,
         m.version,
         m.return_count,
-        tuple(db.session.execute(
-            sa.select(ApprovalTask.id, ApprovalTask.status).where(
-                ApprovalTask.measure_id == m.id).order_by(ApprovalTask.id)).all()),
-        db.session.scalar(sa.select(sa.func.count()).select_from(HistoryEntry).where(
-            HistoryEntry.measure_id == m.id)),
-        db.session.scalar(sa.select(sa.func.count()).select_from(ApprovalDecision)
-                          .join(ApprovalTask).where(ApprovalTask.measure_id == m.id)),
+        tuple(
+            db.session.execute(
+                sa.select(ApprovalTask.id, ApprovalTask.status)
+                .where(ApprovalTask.measure_id == m.id)
+                .order_by(ApprovalTask.id)
+            ).all()
+        ),
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(HistoryEntry)
+            .where(HistoryEntry.measure_id == m.id)
+        ),
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ApprovalDecision)
+            .join(ApprovalTask)
+            .where(ApprovalTask.measure_id == m.id)
+        ),
     )
 
 
@@ -119,7 +160,8 @@ def check_invariants(measure: Measure) -> None:
         assert not [t for t in tasks if t.status == TaskStatus.pending]
 
     history = db.session.scalars(
-        sa.select(HistoryEntry).where(HistoryEntry.measure_id == measure.id)
+        sa.select(HistoryEntry)
+        .where(HistoryEntry.measure_id == measure.id)
         .order_by(HistoryEntry.id)
     ).all()
     assert history[0].action == HistoryAction.created
@@ -146,11 +188,13 @@ def advance(world, measure, index, decision, result, now):
     elif measure.state in ("draft", "returned"):
         submit_measure(measure, actor=world.proposer, now=now)
     elif measure.state == "committee_recommendation":
-        record_committee_result(measure, actor=world.secretary, committee=world.specialist,
-                                result=result, now=now)
+        record_committee_result(
+            measure, actor=world.secretary, committee=world.specialist, result=result, now=now
+        )
     elif measure.state == "budget_release":
-        record_committee_result(measure, actor=world.secretary, committee=world.main,
-                                result=result, now=now)
+        record_committee_result(
+            measure, actor=world.secretary, committee=world.main, result=result, now=now
+        )
     elif measure.state == "deferred":
         transition_measure(measure, "resume", actor=world.office, now=now)
     elif measure.state == "implementation":
@@ -172,8 +216,9 @@ def test_random_action_sequences_keep_the_invariants(app, workflow, prefix, acti
         try:
             world = World()
             world.deputy = make_user(department=world.dept, name="Vertretung")
-            make_substitute(world.head, world.deputy, START.date(),
-                            START.date() + timedelta(days=60))
+            make_substitute(
+                world.head, world.deputy, START.date(), START.date() + timedelta(days=60)
+            )
             measure = world.measure(workflow=workflow)
             if workflow == "small_measure":
                 measure.cost_one_off = measure.cost_recurring = 1000
@@ -188,19 +233,19 @@ def test_random_action_sequences_keep_the_invariants(app, workflow, prefix, acti
                     if kind == "advance":
                         advance(world, measure, who, what, text, now)
                     elif kind == "decide":
-                        decide_approval(measure, actor=actor, decision=what, reason=text,
-                                        now=now)
+                        decide_approval(measure, actor=actor, decision=what, reason=text, now=now)
                     elif kind == "transition":
                         if what == "submit":
                             submit_measure(measure, actor=actor, comment=text, now=now)
                         else:
-                            transition_measure(measure, what, actor=actor, comment=text,
-                                               now=now)
+                            transition_measure(measure, what, actor=actor, comment=text, now=now)
                     elif kind == "committee":
-                        committee = world.specialist if what and text == "specialist" \
-                            else world.main
-                        record_committee_result(measure, actor=actor, committee=committee,
-                                                result=what, now=now)
+                        committee = (
+                            world.specialist if what and text == "specialist" else world.main
+                        )
+                        record_committee_result(
+                            measure, actor=actor, committee=committee, result=what, now=now
+                        )
                     else:
                         withdraw_measure(measure, actor=actor, reason=text, now=now)
                 except DomainError:

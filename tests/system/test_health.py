@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from digiflow import create_app
+from digiflow.core.db import db
 
 
 def test_healthz_reports_database_and_broker(client):
@@ -15,19 +16,22 @@ def test_healthz_reports_database_and_broker(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def _app_with(instance_path, **config):
-    return create_app(
-        {"TESTING": True, "INSTANCE_PATH": str(instance_path), **config}
-    )
+def _healthz(instance_path, **config):
+    """Ask /healthz of an app with the given configuration, then close its connections."""
+    other = create_app({"TESTING": True, "INSTANCE_PATH": str(instance_path), **config})
+    try:
+        return other.test_client().get("/healthz")
+    finally:
+        with other.app_context():
+            db.engine.dispose()
 
 
 def test_healthz_is_503_when_the_broker_is_down(app, instance_path):
-    broken = _app_with(
+    response = _healthz(
         instance_path,
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         CELERY={"broker_url": "redis://127.0.0.1:1/0"},
     )
-    response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     data = response.get_json()
     assert data["status"] == "down"
@@ -36,12 +40,11 @@ def test_healthz_is_503_when_the_broker_is_down(app, instance_path):
 
 
 def test_healthz_is_503_when_the_database_is_down(app, instance_path, tmp_path):
-    broken = _app_with(
+    response = _healthz(
         instance_path,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'missing-dir' / 'db.sqlite'}",
         CELERY={"broker_url": app.config["CELERY"]["broker_url"]},
     )
-    response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     data = response.get_json()
     assert data["database"]["status"] == "down"

@@ -127,6 +127,7 @@ def test_login_is_rate_limited(instance_path, service_env, monkeypatch):
             db.session.delete(db.session.get(User, user.id))
             db.session.commit()
             db.session.remove()
+            db.engine.dispose()
 
 
 def test_csrf_token_helper_finds_the_token(client):

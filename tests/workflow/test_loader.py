@@ -262,6 +262,23 @@ def test_unsupported_tag():
     assert error.line == line(text, "initial:")
 
 
+def test_control_character_is_refused_with_its_line():
+    text = edit("initial: draft", "initial: dr\x07aft")
+    (error,) = errors_of(text)
+    assert error.message == ("invalid YAML: special characters are not allowed (character #x0007)")
+    assert error.line == line(text, "initial:")
+
+
+def test_values_yaml_reads_as_something_else_get_a_hint():
+    text = edit("    label: {de: Entwurf, en: Draft}", "    label: {de: 2025-01-01, en: yes}")
+    errors = {e.path: e for e in errors_of(text)}
+    assert errors["states.draft.label.de"].message == (
+        "expected text, got the date 2025-01-01 (quote it: '...')"
+    )
+    assert errors["states.draft.label.en"].message == "expected text, got true (quote it: '...')"
+    assert errors["states.draft.label.en"].line == line(text, "{de: 2025-01-01")
+
+
 # -- structure errors --------------------------------------------------------------------------
 
 
@@ -879,3 +896,37 @@ def test_cli_show_broken_workflow(cli_app, tmp_path):
     result = cli_app.test_cli_runner().invoke(args=["workflows", "show", "wf"])
     assert result.exit_code == 1
     assert f"{tmp_path / 'wf.yaml'}:3: initial: unknown state" in result.stderr
+
+
+# -- documentation -------------------------------------------------------------------------------
+
+DOCS = PROJECT_ROOT / "docs" / "workflows.md"
+
+
+def _fenced_blocks(language: str) -> list[str]:
+    blocks, current = [], None
+    for text_line in DOCS.read_text(encoding="utf-8").splitlines(keepends=True):
+        if current is None and text_line.strip() == f"```{language}":
+            current = []
+        elif current is not None and text_line.strip() == "```":
+            blocks.append("".join(current))
+            current = None
+        elif current is not None:
+            current.append(text_line)
+    return blocks
+
+
+def test_docs_example_workflow_is_valid():
+    examples = [b for b in _fenced_blocks("yaml") if "\nname: " in b]
+    assert len(examples) == 1
+    definition = parse_definition(examples[0], "docs/workflows.md")
+    assert definition.name == "information_paper"
+    assert mermaid(definition) in _fenced_blocks("mermaid")
+
+
+def test_docs_show_the_current_default_workflow():
+    definition = load_file(WORKFLOWS_DIR / "digitalization_measure.yaml").definition
+    assert mermaid(definition) in _fenced_blocks("mermaid"), (
+        "docs/workflows.md section 9 is out of date: paste the output of "
+        "`flask --app wsgi workflows show digitalization_measure --mermaid-only`"
+    )

@@ -35,7 +35,10 @@ REQUIRABLE_FIELDS: dict[str, tuple[str, str]] = {
 #: Approvers resolved from the measure itself rather than from a role.
 RECORD_RESOLVERS: dict[str, tuple[str, str]] = {
     "owner": ("Verantwortliche Person der Maßnahme", "The measure's owner"),
-    "department_head": ("Leitung des Fachbereichs der Maßnahme", "Head of the measure's department"),
+    "department_head": (
+        "Leitung des Fachbereichs der Maßnahme",
+        "Head of the measure's department",
+    ),
     "committee_secretary": (
         "Gremienbetreuung des beratenden Gremiums",
         "Secretary of the committee that holds the agenda item",

@@ -58,9 +58,7 @@ def identities(actor: User, on: date) -> list[Identity]:
     return result
 
 
-def matches(
-    user: User, spec: Approver, measure: Measure, committee_id: int | None = None
-) -> bool:
+def matches(user: User, spec: Approver, measure: Measure, committee_id: int | None = None) -> bool:
     """Tell whether ``user`` is what ``spec`` names for ``measure``."""
     if isinstance(spec, RecordApprover):
         if spec.resolve == "owner":
@@ -98,19 +96,21 @@ def find_identity(
     return None
 
 
-def resolve_users(
-    spec: Approver, measure: Measure, committee_id: int | None = None
-) -> list[User]:
+def resolve_users(spec: Approver, measure: Measure, committee_id: int | None = None) -> list[User]:
     """Return every active user ``spec`` names for ``measure`` (for tasks lists and mails)."""
     if isinstance(spec, RecordApprover) and spec.resolve == "owner":
         owner = db.session.get(User, measure.owner_id)
         return [owner] if owner is not None and owner.is_active else []
     if isinstance(spec, RecordApprover):
-        role = Role.department_head if spec.resolve == "department_head" else Role.committee_secretary
+        role = (
+            Role.department_head if spec.resolve == "department_head" else Role.committee_secretary
+        )
         scope = Scope.department if spec.resolve == "department_head" else Scope.committee
     else:
         role, scope = spec.role, spec.scope
-    condition = sa.and_(RoleAssignment.department_id.is_(None), RoleAssignment.committee_id.is_(None))
+    condition = sa.and_(
+        RoleAssignment.department_id.is_(None), RoleAssignment.committee_id.is_(None)
+    )
     if scope == Scope.department:
         condition = sa.or_(condition, RoleAssignment.department_id == measure.department_id)
     elif scope == Scope.committee:

@@ -10,9 +10,13 @@ the path inside the definition (``transitions.review_proposal.approval.steps[1].
 2. Structure: :class:`~digiflow.core.workflow.definition.WorkflowDef` (pydantic) checks types,
    required and unknown keys and enumerations; its errors are rewritten for administrators.
 3. Meaning: checks that need the whole definition in view (unknown states, kinds of transitions,
-   reachability, dead ends, quorums, guards, deadlines). They also run on the parts that passed
-   step 2 when other parts did not, except reachability and dead ends, which need every
-   transition.
+   reachability, dead ends, quorums, guards, deadlines). When step 2 found errors, they still run
+   on every part that validates once its broken optional bits are dropped, so that all errors
+   come at once. Reachability and dead ends need the complete graph: they run only when the
+   structure is valid and every state name is known (otherwise one typo would be repeated as
+   a cascade of "cannot be reached" errors).
+
+Errors are sorted by line. A duplicate key keeps its first value for the later checks.
 
 This module is pure: it does not import Flask and touches no database.
 """
@@ -20,6 +24,7 @@ This module is pure: it does not import Flask and touches no database.
 from __future__ import annotations
 
 import copy
+import datetime
 import difflib
 import hashlib
 import re
@@ -318,20 +323,27 @@ class _Loader(yaml.SafeLoader):
 
 
 def _compose(text: str, report: _Reporter) -> yaml.Node | None:
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         report.at((), _syntax_message(exc), line=_mark_line(exc))
         return None
-    except yaml.YAMLError as exc:  # e.g. a control character in the text
+    except yaml.reader.ReaderError as exc:  # e.g. a control character in the text
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"invalid YAML: {exc.reason} (character #x{exc.character:04x})"
+        report.at((), message, line=line)
+        return None
+    except yaml.YAMLError as exc:
         report.at((), f"invalid YAML: {exc}")
         return None
     except RecursionError:
         report.at((), "invalid YAML: the text is nested too deeply")
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     for line, anchor in loader.aliases:
         report.at(
             (),
@@ -505,9 +517,9 @@ def _explain(error: Any, data: Any) -> tuple[Loc, str]:
             loc.append(segment)
     field_name = next((s for s in reversed(loc) if isinstance(s, str)), "")
 
-    if kind == "missing":
+    if kind == "missing" and loc:
         return tuple(loc), f"required key {loc[-1]!r} is missing"
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and loc:
         return tuple(loc), _unknown_key(str(loc[-1]), schema_loc[:-1])
     if kind in ("enum", "literal_error"):
         expected = ", ".join(re.findall(r"'([^']*)'", ctx.get("expected", "")))
@@ -546,7 +558,8 @@ def _generic_message(kind: str, ctx: dict[str, Any], value: Any, fallback: str) 
     if kind in ("bool_parsing", "bool_type"):
         return f"expected true or false, got {_describe(value)}"
     if kind == "string_type":
-        return f"expected text, got {_describe(value)}"
+        hint = "" if isinstance(value, dict | list) or value is None else " (quote it: '...')"
+        return f"expected text, got {_describe(value)}{hint}"
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_too_long":
@@ -578,6 +591,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return repr(value)
+    if isinstance(value, datetime.date):
+        return f"the date {value.isoformat()}"
     return f"{value!r}"
 
 

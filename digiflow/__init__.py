@@ -32,6 +32,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if celery_overrides:
             app.config["CELERY"] = {**app.config["CELERY"], **celery_overrides}
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     register_extensions(app)
     register_models()
     register_blueprints(app)
@@ -87,12 +92,14 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from digiflow.core.workflow.cli import workflows_cli
     from digiflow.demo.cli import demo_cli
+    from digiflow.org.cli import org_cli
     from digiflow.system.cli import mail_cli
     from digiflow.users.cli import users_cli
 
     app.cli.add_command(workflows_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(org_cli)
     app.cli.add_command(mail_cli)
 
 

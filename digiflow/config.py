@@ -50,7 +50,11 @@ def secret_key(instance_path: Path) -> str:
 
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the configuration from environment variables (see README, 'Configuration')."""
-    env = os.environ.get
+
+    def env(name: str, default: str | None = None) -> str | None:
+        """An empty variable counts as unset (compose passes empty values through)."""
+        return os.environ.get(name) or default
+
     redis_url = env("REDIS_URL")
     broker = (
         env("CELERY_BROKER_URL")
@@ -102,6 +106,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "DEFAULT_WORKFLOW": env("DEFAULT_WORKFLOW", "digitalization_measure"),
         "SMALL_MEASURE_WORKFLOW": env("SMALL_MEASURE_WORKFLOW", "small_measure"),
         "SMALL_MEASURE_LIMIT": float(env("SMALL_MEASURE_LIMIT", "25000")),
-        "DEFAULT_FEDERAL_STATE": env("DEFAULT_FEDERAL_STATE", "NI"),
-        "SEEDS_DIR": env("SEEDS_DIR") or str(PROJECT_ROOT.parent / "shared" / "seeds"),
+        # number of reverse proxies in front of gunicorn whose X-Forwarded-* headers to trust
+        "PROXY_COUNT": int(env("PROXY_COUNT", "0")),
     }

@@ -49,3 +49,31 @@ def test_healthz_is_503_when_the_database_is_down(app, instance_path, tmp_path):
     data = response.get_json()
     assert data["database"]["status"] == "down"
     assert data["broker"]["status"] == "ok"
+
+
+def test_proxy_count_trusts_forwarded_headers(app, instance_path):
+    """Behind one proxy the client address comes from X-Forwarded-For (for rate limits)."""
+    from flask import request
+
+    proxied = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance_path),
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "PROXY_COUNT": 1,
+        }
+    )
+    assert type(proxied.wsgi_app).__name__ == "ProxyFix"
+
+    @proxied.get("/_whoami")
+    def whoami():
+        return request.remote_addr
+
+    response = proxied.test_client().get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "10.1.2.3"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert response.get_data(as_text=True) == "10.1.2.3"
+    with proxied.app_context():
+        db.engine.dispose()

@@ -31,8 +31,20 @@ from digiflow.core.signals import (
     measure_state_changed,
 )
 from digiflow.core.time import local_date, now_or
-from digiflow.core.workflow.definition import CommitteeResult, TransitionDef, WorkflowDef
-from digiflow.core.workflow.engine import Identity, find_identity, guard_failures, matches
+from digiflow.core.workflow.definition import (
+    CommitteeResult,
+    RecordApprover,
+    StepDef,
+    TransitionDef,
+    WorkflowDef,
+)
+from digiflow.core.workflow.engine import (
+    Identity,
+    find_identity,
+    guard_failures,
+    identities,
+    open_slot,
+)
 from digiflow.core.workflow.registry import registry
 from digiflow.measures.models import (
     ApprovalDecision,
@@ -369,8 +381,6 @@ def record_committee_result(
             f"Das Ergebnis {result.value!r} ist für „{transition.label.de}“ nicht vorgesehen.",
             f"The result {result.value!r} is not foreseen for '{transition.label.en}'.",
         )
-    from digiflow.core.workflow.definition import RecordApprover
-
     identity = find_identity(
         actor,
         [RecordApprover(resolve="committee_secretary")],
@@ -518,7 +528,7 @@ def _approvals(task: ApprovalTask) -> int:
     return sum(1 for d in _decisions(task) if d.decision == Decision.approve)
 
 
-def _step_def(definition: WorkflowDef, task: ApprovalTask):  # noqa: ANN202
+def _step_def(definition: WorkflowDef, task: ApprovalTask) -> StepDef:
     transition = definition.transitions[task.transition]
     assert transition.approval is not None
     return next(s for s in transition.approval.steps if s.key == task.step)
@@ -532,8 +542,6 @@ def _find_slot(
     on: date,
 ) -> tuple[ApprovalTask, int, Identity]:
     """Find the first open approver slot ``actor`` may fill, as themselves or as a substitute."""
-    from digiflow.core.workflow.engine import identities
-
     already_decided = False
     for identity in identities(actor, on):
         for task in tasks:
@@ -541,12 +549,9 @@ def _find_slot(
             if any(d.principal_id == identity.principal.id for d in decisions):
                 already_decided = True
                 continue
-            filled = {d.approver_index for d in decisions}
-            for index, spec in enumerate(_step_def(definition, task).approvers):
-                if index in filled:
-                    continue
-                if matches(identity.principal, spec, measure):
-                    return task, index, identity
+            slot = open_slot(identity.principal, _step_def(definition, task), decisions, measure)
+            if slot is not None:
+                return task, slot, identity
     if already_decided:
         raise IllegalTransition(
             "Sie haben in diesem Genehmigungsschritt bereits entschieden.",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from digiflow.core.db import db
 from digiflow.core.time import local_date, now_or
-from digiflow.core.workflow.engine import identities, matches
+from digiflow.core.workflow.engine import identities, open_slot
 from digiflow.measures.models import ApprovalTask, Measure, TaskStatus
 from digiflow.users.models import User
 
@@ -44,21 +44,11 @@ def pending_approvals_for(
     result: list[tuple[ApprovalTask, User | None]] = []
     people = identities(user, on)
     for task in tasks:
-        step = next(
-            s
-            for s in task.measure.definition.transitions[task.transition].approval.steps  # type: ignore[union-attr]
-            if s.key == task.step
-        )
-        decided = {d.principal_id for d in task.decisions}
-        filled = {d.approver_index for d in task.decisions}
+        approval = task.measure.definition.transitions[task.transition].approval
+        assert approval is not None
+        step = next(s for s in approval.steps if s.key == task.step)
         for identity in people:
-            if identity.principal.id in decided:
-                continue
-            if any(
-                matches(identity.principal, spec, task.measure)
-                for i, spec in enumerate(step.approvers)
-                if i not in filled
-            ):
+            if open_slot(identity.principal, step, task.decisions, task.measure) is not None:
                 result.append((task, identity.on_behalf_of))
                 break
     return result

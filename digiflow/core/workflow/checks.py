@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from digiflow.measures.models import Measure
@@ -52,8 +53,6 @@ def get_check(name: str) -> CheckFunc:
     return _CHECKS[name][0]
 
 
-def _load_builtin_checks(_loaded: list[Any] = []) -> None:  # noqa: B006 - import-once flag
-    if not _loaded:
-        import digiflow.measures.checks  # noqa: F401 - registers the built-in checks
-
-        _loaded.append(True)
+@cache
+def _load_builtin_checks() -> None:
+    import digiflow.measures.checks  # noqa: F401 - registers the built-in checks

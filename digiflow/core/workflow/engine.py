@@ -6,6 +6,7 @@ against a user here, including the users they stand in for as substitutes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -20,12 +21,13 @@ from digiflow.core.workflow.definition import (
     Approver,
     RecordApprover,
     RoleApprover,
+    StepDef,
     TransitionDef,
 )
 from digiflow.users.models import RoleAssignment, Substitute, User
 
 if TYPE_CHECKING:
-    from digiflow.measures.models import Measure
+    from digiflow.measures.models import ApprovalDecision, Measure
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,26 @@ def matches(user: User, spec: Approver, measure: Measure, committee_id: int | No
             spec.role, committee_id=committee_id, scoped=True
         )
     return user.has_role(spec.role)
+
+
+def open_slot(
+    principal: User,
+    step: StepDef,
+    decisions: Iterable[ApprovalDecision],
+    measure: Measure,
+) -> int | None:
+    """Return the first approver entry of ``step`` that ``principal`` may still fill, if any.
+
+    Each person decides once per step, and each approver entry is filled once.
+    """
+    decided = list(decisions)
+    if any(d.principal_id == principal.id for d in decided):
+        return None
+    filled = {d.approver_index for d in decided}
+    for index, spec in enumerate(step.approvers):
+        if index not in filled and matches(principal, spec, measure):
+            return index
+    return None
 
 
 def find_identity(

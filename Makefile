@@ -14,7 +14,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# the English catalog, compiled from the fragments in digiflow/i18n/en/
+TRANSLATIONS := digiflow/translations/en/LC_MESSAGES/messages.mo
+$(TRANSLATIONS): $(STAMP) $(wildcard digiflow/i18n/en/*.po)
+	$(BIN)/python -m digiflow.i18n
+
+install: $(STAMP) $(TRANSLATIONS)
 
 ## Run digiflow on the embedded defaults: web on http://127.0.0.1:5000, Celery worker and
 ## beat, the local mail sink. Migrates and loads the demo on the first start. Ctrl-C stops all.

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext
 
 from digiflow.config import PROJECT_ROOT, from_environment
 
@@ -47,9 +48,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from digiflow.core.db import render_migration_item
+    from digiflow.core.db import migration_include_object, render_migration_item
     from digiflow.core.workflow.registry import WorkflowRegistry
-    from digiflow.extensions import csrf, db, limiter, login_manager, migrate
+    from digiflow.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from digiflow.i18n.selection import select_locale
 
     db.init_app(app)
     migrate.init_app(
@@ -59,12 +61,14 @@ def register_extensions(app: Flask) -> None:
         render_as_batch=True,  # SQLite needs batch mode to alter tables
         compare_type=True,
         render_item=render_migration_item,
+        include_object=migration_include_object,
     )
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Bitte melden Sie sich an."
+    login_manager.login_message = lazy_gettext("Bitte melden Sie sich an.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     app.extensions["digiflow.workflows"] = WorkflowRegistry(app.config["WORKFLOWS_DIR"])
@@ -74,6 +78,7 @@ def register_models() -> None:
     """Import every model module so that metadata and migrations see all tables."""
     import digiflow.catalogs.models  # noqa: F401
     import digiflow.core.workflow.models  # noqa: F401
+    import digiflow.funding.models  # noqa: F401
     import digiflow.measures.models  # noqa: F401
     import digiflow.measures.permissions  # noqa: F401
     import digiflow.org.models  # noqa: F401
@@ -82,11 +87,34 @@ def register_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from digiflow.admin.views import bp as admin_bp
+    from digiflow.measures.views import bp as measures_bp
     from digiflow.system.views import bp as system_bp
     from digiflow.users.views import bp as auth_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(system_bp)
+    app.register_blueprint(measures_bp)
+    app.register_blueprint(admin_bp)
+    register_template_helpers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from digiflow.core import formatting
+    from digiflow.core.permissions import can
+
+    app.jinja_env.filters.update(
+        money=formatting.money,
+        number=formatting.number,
+        day=formatting.day,
+        moment=formatting.moment,
+    )
+    app.jinja_env.globals.update(
+        can=lambda permission, obj=None: can(current_user, permission, obj),
+        language=formatting.language,
+    )
 
 
 def register_cli(app: Flask) -> None:

@@ -102,6 +102,12 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": int(env("SESSION_LIFETIME_SECONDS", str(8 * 3600))),
         "WTF_CSRF_TIME_LIMIT": None,  # valid for the session; the session itself expires
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent / "translations"),
+        "MAX_CONTENT_LENGTH": int(env("MAX_UPLOAD_MB", "20")) * 1024 * 1024 + 64 * 1024,
+        "MAX_UPLOAD_BYTES": int(env("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "UPLOAD_DIR": env("UPLOAD_DIR") or str(instance_path / "uploads"),
         "WORKFLOWS_DIR": env("WORKFLOWS_DIR") or str(PROJECT_ROOT / "workflows"),
         "DEFAULT_WORKFLOW": env("DEFAULT_WORKFLOW", "digitalization_measure"),
         "SMALL_MEASURE_WORKFLOW": env("SMALL_MEASURE_WORKFLOW", "small_measure"),

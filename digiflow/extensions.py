@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -12,6 +13,7 @@ from flask_wtf import CSRFProtect
 from digiflow.core.db import db
 
 migrate = Migrate()
+babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
@@ -22,4 +24,4 @@ def login_form_email() -> str:
     return (request.form.get("email") or "").strip().lower() or get_remote_address()
 
 
-__all__ = ["csrf", "db", "limiter", "login_manager", "migrate", "login_form_email"]
+__all__ = ["babel", "csrf", "db", "limiter", "login_manager", "migrate", "login_form_email"]

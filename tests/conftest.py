@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from digiflow import create_app
 from digiflow.config import database_url
 from digiflow.core.db import db
+from digiflow.i18n import compile_catalogs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 USING_POSTGRES = bool(os.environ.get("DATABASE_URL", "").startswith("postgres"))
@@ -37,6 +38,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Tests hold an app context for their own database work; without this, requests would share
+    its ``g`` (the signed-in user, the chosen language) and its database session.
+    """
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +78,7 @@ def service_env(instance_path: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def app(instance_path: Path, service_env: dict[str, str]) -> Iterator[Flask]:
+    compile_catalogs()  # so that plain `pytest` has the English catalog too
     url = database_url(service_env["DATABASE_URL"], instance_path)
     if USING_POSTGRES:
         _check_test_database(url)
@@ -82,6 +96,7 @@ def app(instance_path: Path, service_env: dict[str, str]) -> Iterator[Flask]:
             "MAIL_SINK_DIR": str(instance_path / "mail"),
         }
     )
+    app.test_client_class = FreshContextClient
     with app.app_context():
         if os.environ.get("DIGIFLOW_REQUIRE_SERVICES"):
             assert db.engine.dialect.name == "postgresql", "CI must run on PostgreSQL"

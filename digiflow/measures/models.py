@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from digiflow.catalogs.models import CatalogEntry
 from digiflow.core.db import db, enum_column, utcnow
 from digiflow.core.workflow.models import StoredWorkflow
+from digiflow.funding.models import FundingProgramme
 from digiflow.org.models import Body, Department
 from digiflow.users.models import User
 
@@ -38,6 +39,12 @@ class Measure(db.Model):
         sa.ForeignKey("catalog_entries.id"), index=True
     )
     priority_id: Mapped[int | None] = mapped_column(sa.ForeignKey("catalog_entries.id"), index=True)
+    it_provider_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("catalog_entries.id"), index=True
+    )
+    funding_programme_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("funding_programmes.id"), index=True
+    )
     cost_one_off: Mapped[Decimal | None] = mapped_column(Money)
     # per year
     cost_recurring: Mapped[Decimal | None] = mapped_column(Money)
@@ -61,6 +68,20 @@ class Measure(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # full-text search over title and description (PostgreSQL only; SQLite uses LIKE)
+        sa.Index(
+            "ix_measures_fulltext",
+            sa.func.to_tsvector(
+                sa.literal_column("'german'"),
+                sa.func.coalesce(sa.column("title"), "")
+                + " "
+                + sa.func.coalesce(sa.column("description"), ""),
+            ),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+        sa.Index("ix_measures_updated_at_id", "updated_at", "id"),
+    )
 
     body: Mapped[Body] = relationship()
     department: Mapped[Department] = relationship()
@@ -68,6 +89,11 @@ class Measure(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     field_of_action: Mapped[CatalogEntry | None] = relationship(foreign_keys=[field_of_action_id])
     priority: Mapped[CatalogEntry | None] = relationship(foreign_keys=[priority_id])
+    it_provider: Mapped[CatalogEntry | None] = relationship(foreign_keys=[it_provider_id])
+    funding_programme: Mapped[FundingProgramme | None] = relationship()
+    strategic_goals: Mapped[list[CatalogEntry]] = relationship(
+        secondary="measure_strategic_goals", order_by="CatalogEntry.position"
+    )
     workflow: Mapped[StoredWorkflow] = relationship()
     history: Mapped[list[HistoryEntry]] = relationship(
         back_populates="measure", order_by="HistoryEntry.id", cascade="all, delete-orphan"
@@ -231,3 +257,98 @@ class ApprovalDecision(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApprovalDecision task={self.task_id} {self.decision.value} by={self.actor_id}>"
+
+
+measure_strategic_goals = sa.Table(
+    "measure_strategic_goals",
+    db.metadata,
+    sa.Column("measure_id", sa.ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("goal_id", sa.ForeignKey("catalog_entries.id"), primary_key=True),
+)
+
+
+class Watch(db.Model):
+    """A user who follows a measure's changes (Beobachten)."""
+
+    __tablename__ = "measure_watchers"
+
+    measure_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Watch measure={self.measure_id} user={self.user_id}>"
+
+
+class Comment(db.Model):
+    """A comment on a measure."""
+
+    __tablename__ = "measure_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("measures.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} measure={self.measure_id}>"
+
+
+class AttachmentKind(StrEnum):
+    concept = "concept"  # Konzept
+    report = "report"  # Bericht
+    other = "other"
+
+
+class Attachment(db.Model):
+    """A file attached to a measure, stored outside the web root under a generated name."""
+
+    __tablename__ = "measure_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("measures.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind, length=16))
+    # the name the uploader's file had (shown, never used as a path)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    # random name under UPLOAD_DIR
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # detected from the content, not from the name
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+    uploaded_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Attachment {self.id} {self.filename!r} measure={self.measure_id}>"
+
+
+class SavedFilter(db.Model):
+    """A filter of the measures list that a user saved under a name."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (sa.UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    # the list's query string (filters and sort), without paging
+    query: Mapped[str] = mapped_column(sa.String(2000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SavedFilter {self.id} {self.name!r} user={self.user_id}>"

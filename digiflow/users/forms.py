@@ -1,25 +1,32 @@
-"""Forms for signing in."""
+"""Forms for signing in and for the user's own settings."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "E-Mail-Adresse",
+        _l("E-Mail-Adresse"),
         validators=[
-            DataRequired("Bitte geben Sie Ihre E-Mail-Adresse ein."),
-            Email("Bitte geben Sie eine gültige E-Mail-Adresse ein.", check_deliverability=False),
+            DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
+            Email(
+                _l("Bitte geben Sie eine gültige E-Mail-Adresse ein."), check_deliverability=False
+            ),
             Length(max=254),
         ],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Passwort",
-        validators=[DataRequired("Bitte geben Sie Ihr Passwort ein."), Length(max=200)],
+        _l("Passwort"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein.")), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Angemeldet bleiben")
+    remember = BooleanField(_l("Angemeldet bleiben"))
+
+
+class ProfileForm(FlaskForm):
+    language = SelectField(_l("Sprache"), choices=[("de", _l("Deutsch")), ("en", _l("Englisch"))])

@@ -7,12 +7,14 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from digiflow.core.db import db, utcnow
 from digiflow.extensions import limiter, login_form_email, login_manager
-from digiflow.users.forms import LoginForm
+from digiflow.users.forms import LoginForm, ProfileForm
 from digiflow.users.models import User
 
 bp = Blueprint("auth", __name__)
@@ -58,7 +60,7 @@ def login() -> Any:
             user.last_login_at = utcnow()
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("E-Mail-Adresse oder Passwort ist falsch.")
+        form.password.errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
 
@@ -66,5 +68,19 @@ def login() -> Any:
 @login_required
 def logout() -> Any:
     logout_user()
-    flash("Sie haben sich abgemeldet.", "info")
+    flash(_("Sie haben sich abgemeldet."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    """The user's own settings: the language of pages and mails."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.language = form.language.data
+        db.session.commit()
+        refresh()
+        flash(_("Ihre Einstellungen wurden gespeichert."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form), 200 if not form.errors else 422

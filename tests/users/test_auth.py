@@ -32,7 +32,7 @@ def test_login_page_is_german_and_accessible_markup(client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert '<html lang="de">' in html
-    assert '<label for="email">E-Mail-Adresse</label>' in html
+    assert '<label for="email">E-Mail-Adresse <span class="required">(Pflichtfeld)</span>' in html
     assert 'name="csrf_token"' in html
     assert '<main id="main"' in html
 

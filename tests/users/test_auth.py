@@ -93,7 +93,7 @@ def test_inactive_account_cannot_log_in(client, auth, user):
 
 def test_session_cookie_is_httponly_and_samesite(client, auth, user):
     response = auth.login(user.email, PASSWORD)
-    cookie = response.headers["Set-Cookie"]
+    (cookie,) = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
 

@@ -174,3 +174,32 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+class QueryCounter:
+    """Counts the SQL statements the app sends while active (``with counter: ...``)."""
+
+    def __init__(self, engine: sa.engine.Engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, PLR0913
+        self.statements.append(statement)
+
+    def __enter__(self) -> QueryCounter:
+        self.statements = []
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def query_counter(app_ctx: Flask) -> QueryCounter:
+    """Count the queries of requests made with the test client (same engine)."""
+    return QueryCounter(db.engine)

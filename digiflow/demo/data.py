@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from digiflow.catalogs.models import CatalogEntry, CatalogKind
 from digiflow.core.db import db, utcnow
 from digiflow.core.roles import CommitteeType, Role
-from digiflow.measures.models import Decision, Measure
+from digiflow.funding.models import FundingProgramme, FundingProvider
+from digiflow.measures.models import Comment, Decision, Measure, Watch
 from digiflow.measures.operations import (
     create_measure,
     decide_approval,
@@ -85,6 +86,12 @@ CATALOGS = {
         ("intern", "Eigene IT-Abteilung", "In-house IT"),
     ],
 }
+
+FUNDING_PROGRAMMES = [
+    ("Gigabitförderung des Bundes", FundingProvider.federal, "50", date(2027, 3, 31)),
+    ("Digitale Kommune Niedersachsen", FundingProvider.state, "75", date(2027, 6, 30)),
+    ("EFRE – Digitalisierung in Kommunen", FundingProvider.eu, "60", date(2027, 1, 15)),
+]
 
 # (key, e-mail local part, name, department, roles); roles: (Role, scope) with scope
 # None (global), "dept" (the user's department) or a committee short name
@@ -480,6 +487,17 @@ class DemoLoader:
                 )
                 self.catalog[(kind, key)] = entry
                 db.session.add(entry)
+        self.programmes = [
+            FundingProgramme(
+                body_id=body.id,
+                name=name,
+                provider=provider,
+                funding_rate=Decimal(rate),
+                application_deadline=deadline,
+            )
+            for name, provider, rate, deadline in FUNDING_PROGRAMMES
+        ]
+        db.session.add_all(self.programmes)
         db.session.flush()
         self._users()
         counts = self._measures()
@@ -531,6 +549,7 @@ class DemoLoader:
         proposer, head = self._people(spec.department)
         clock = _Clock(start, self.now, self.random)
         budget_year = 2024 + index % 3
+        providers = [e for (kind, _), e in self.catalog.items() if kind == CatalogKind.it_provider]
         measure = create_measure(
             actor=proposer,
             department=self.departments[spec.department],
@@ -542,10 +561,17 @@ class DemoLoader:
             budget_year=budget_year,
             field_of_action_id=self.catalog[(CatalogKind.field_of_action, spec.field)].id,
             priority_id=self.catalog[(CatalogKind.priority, spec.priority)].id,
+            it_provider_id=providers[index % len(providers)].id,
+            funding_programme_id=(
+                self.programmes[index % len(self.programmes)].id
+                if spec.field in ("infrastructure", "schools", "online_services") and index % 3 == 0
+                else None
+            ),
             start_date=date(budget_year, 1 + index % 6, 1),
             target_date=date(budget_year + 1, 6, 30),
             now=clock.tick(),
         )
+        self._enrich(measure, spec, index, proposer, head)
         small = measure.workflow.name == "small_measure"
         target = spec.target
         if target == "withdrawn":
@@ -598,6 +624,29 @@ class DemoLoader:
         if target == "proposal" and index % 2 and not small:
             self._step(measure, "approve_head", proposer, head, clock)
         return measure
+
+    def _enrich(
+        self, measure: Measure, spec: MeasureSpec, index: int, proposer: User, head: User
+    ) -> None:
+        """IT provider, funding, goals, watchers and a comment, so the pages look lived in."""
+        goals = [e for (kind, _), e in self.catalog.items() if kind == CatalogKind.strategic_goal]
+        measure.strategic_goals = [goals[index % len(goals)], goals[(index + 2) % len(goals)]]
+        db.session.add_all(
+            [
+                Watch(measure_id=measure.id, user_id=head.id),
+                Watch(measure_id=measure.id, user_id=self.users["office"].id),
+            ]
+        )
+        if index % 4 == 0:
+            db.session.add(
+                Comment(
+                    measure_id=measure.id,
+                    author_id=self.users["office"].id,
+                    body="Bitte den Bezug zum Digitalisierungskonzept im Antrag ergänzen.",
+                    created_at=measure.created_at,
+                )
+            )
+        db.session.flush()
 
     def _step(
         self, measure: Measure, action: str, proposer: User, head: User, clock: _Clock

@@ -65,6 +65,8 @@ EDITABLE_FIELDS = (
     "owner_id",
     "field_of_action_id",
     "priority_id",
+    "it_provider_id",
+    "funding_programme_id",
     "cost_one_off",
     "cost_recurring",
     "budget_year",

@@ -21,6 +21,15 @@ $(TRANSLATIONS): $(STAMP) $(wildcard digiflow/i18n/en/*.po)
 
 install: $(STAMP) $(TRANSLATIONS)
 
+# axe-core for the browser tests (tests/browser; skipped without it), where npm is installed
+AXE_CORE := node_modules/axe-core/axe.min.js
+ifneq ($(shell command -v npm),)
+install: $(AXE_CORE)
+endif
+$(AXE_CORE): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 ## Run digiflow on the embedded defaults: web on http://127.0.0.1:5000, Celery worker and
 ## beat, the local mail sink. Migrates and loads the demo on the first start. Ctrl-C stops all.
 run: install

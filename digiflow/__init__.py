@@ -87,8 +87,10 @@ def register_models() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import digiflow.measures.committee_views  # noqa: F401 - routes of the measures blueprint
     import digiflow.measures.list_views  # noqa: F401 - routes of the measures blueprint
     import digiflow.measures.views  # noqa: F401 - routes of the measures blueprint
+    import digiflow.users.substitute_views  # noqa: F401 - routes of the auth blueprint
     from digiflow.admin.views import bp as admin_bp
     from digiflow.measures.blueprint import bp as measures_bp
     from digiflow.system.views import bp as system_bp

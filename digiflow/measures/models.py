@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql  # noqa: F401 - before sa.func.to_tsvector (types)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from digiflow.catalogs.models import CatalogEntry
@@ -135,6 +136,8 @@ class HistoryAction(StrEnum):
     returned = "returned"  # sent back for revision
     committee_result = "committee_result"
     withdrawn = "withdrawn"
+    attachment_added = "attachment_added"  # changes: attachment_id, filename, kind
+    attachment_removed = "attachment_removed"  # soft delete; the file is kept
 
 
 class HistoryEntry(db.Model):

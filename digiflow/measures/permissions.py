@@ -26,11 +26,17 @@ READ_ALL_ROLES = {
 }
 
 
+def _reads_all(user: User) -> bool:
+    """Office, finance, legal, secretaries, council members and admins read every measure;
+    a role scoped to a committee (a committee's secretary or member) counts too."""
+    return any(ra.role in READ_ALL_ROLES for ra in user.role_assignments)
+
+
 @rule("measure.view")
 def can_view(user: User, measure: Measure) -> bool:
     if measure.owner_id == user.id or measure.department_id == user.department_id:
         return True
-    if any(user.has_role(r) for r in READ_ALL_ROLES):
+    if _reads_all(user):
         return True
     return any(
         user.has_role(r, department_id=measure.department_id, scoped=True)
@@ -44,7 +50,7 @@ def visible_measures(user: User) -> ColumnElement[bool]:
 
     if not user.is_authenticated or not user.is_active:
         return sa.false()
-    if any(user.has_role(r) for r in READ_ALL_ROLES):
+    if _reads_all(user):
         return sa.true()
     departments = {
         ra.department_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -10,18 +10,76 @@ from sqlalchemy.orm import selectinload
 from digiflow.core.db import db
 from digiflow.core.time import local_date, now_or
 from digiflow.core.workflow.engine import identities, open_slot
-from digiflow.measures.models import ApprovalTask, Measure, TaskStatus
+from digiflow.measures.models import (
+    ApprovalTask,
+    HistoryAction,
+    HistoryEntry,
+    Measure,
+    TaskStatus,
+    Watch,
+)
+from digiflow.measures.permissions import visible_measures
 from digiflow.users.models import User
 
 
 def my_measures(user: User, limit: int = 50) -> list[Measure]:
-    """Measures the user owns, most recently changed first."""
+    """Open measures the user owns, the nearest deadline first."""
     return list(
         db.session.scalars(
             sa.select(Measure)
-            .where(Measure.owner_id == user.id)
+            .where(Measure.owner_id == user.id, Measure.closed_at.is_(None))
             .options(selectinload(Measure.workflow), selectinload(Measure.department))
-            .order_by(Measure.updated_at.desc())
+            .order_by(
+                Measure.state_deadline.is_(None),
+                Measure.state_deadline,
+                Measure.updated_at.desc(),
+            )
+            .limit(limit)
+        )
+    )
+
+
+def overdue_measures(
+    user: User, now: datetime | None = None, limit: int = 20
+) -> tuple[list[Measure], int]:
+    """Open measures the user can see whose state deadline has passed, and how many."""
+    today = local_date(now_or(now))
+    condition = sa.and_(
+        visible_measures(user),
+        Measure.closed_at.is_(None),
+        Measure.state_deadline < today,
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Measure).where(condition))
+    rows = db.session.scalars(
+        sa.select(Measure)
+        .where(condition)
+        .options(selectinload(Measure.workflow), selectinload(Measure.department))
+        .order_by(Measure.state_deadline, Measure.id)
+        .limit(limit)
+    )
+    return list(rows), total or 0
+
+
+def watched_changes(
+    user: User, now: datetime | None = None, days: int = 14, limit: int = 20
+) -> list[HistoryEntry]:
+    """Recent history of the measures the user watches (what changed, newest first)."""
+    since = now_or(now) - timedelta(days=days)
+    return list(
+        db.session.scalars(
+            sa.select(HistoryEntry)
+            .join(Watch, Watch.measure_id == HistoryEntry.measure_id)
+            .where(
+                Watch.user_id == user.id,
+                HistoryEntry.at >= since,
+                HistoryEntry.action != HistoryAction.approval_opened,
+            )
+            .options(
+                selectinload(HistoryEntry.measure).selectinload(Measure.workflow),
+                selectinload(HistoryEntry.actor),
+                selectinload(HistoryEntry.on_behalf_of),
+            )
+            .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
             .limit(limit)
         )
     )

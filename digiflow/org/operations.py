@@ -129,3 +129,40 @@ def add_committee(
     db.session.add(committee)
     db.session.flush()
     return committee
+
+
+def update_department(department: Department, *, short_name: str, name: str) -> Department:
+    """Rename a department; refuse a short name another department of the body has."""
+    short_name = _text(short_name, "eine Kurzbezeichnung", "a short name", 30)
+    name = _text(name, "einen Namen", "a name", 200)
+    twin = db.session.scalar(
+        sa.select(Department.id).where(
+            Department.body_id == department.body_id,
+            Department.short_name == short_name,
+            Department.id != department.id,
+        )
+    )
+    if twin:
+        raise ValidationFailed(
+            f"Den Fachbereich {short_name!r} gibt es bereits.",
+            f"The department {short_name!r} already exists.",
+        )
+    department.short_name = short_name
+    department.name = name
+    db.session.flush()
+    return department
+
+
+def deactivate_department(department: Department) -> None:
+    """Retire a department: it is no longer offered for new users, roles and measures.
+
+    Its people, roles and measures stay as they are, so nothing that refers to it breaks.
+    """
+    department.is_active = False
+    db.session.flush()
+
+
+def activate_department(department: Department) -> None:
+    """Offer a retired department again."""
+    department.is_active = True
+    db.session.flush()

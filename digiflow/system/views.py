@@ -51,10 +51,23 @@ def healthz() -> Any:
 @login_required
 def index() -> Any:
     """The start page: what waits for the signed-in user."""
-    from digiflow.measures.queries import my_measures, pending_approvals_for
+    from digiflow.core.db import utcnow
+    from digiflow.core.time import local_date
+    from digiflow.measures.queries import (
+        my_measures,
+        overdue_measures,
+        pending_approvals_for,
+        watched_changes,
+    )
 
+    now = utcnow()
+    overdue, overdue_total = overdue_measures(current_user, now)
     return render_template(
         "system/index.html",
-        approvals=pending_approvals_for(current_user),
+        today=local_date(now),
+        approvals=pending_approvals_for(current_user, now),
         measures=my_measures(current_user),
+        overdue=overdue,
+        overdue_total=overdue_total,
+        changes=watched_changes(current_user, now),
     )

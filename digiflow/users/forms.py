@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -29,4 +29,7 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    language = SelectField(_l("Sprache"), choices=[("de", _l("Deutsch")), ("en", _l("Englisch"))])
+    language = SelectField(
+        _l("Sprache"),
+        choices=[SelectChoice("de", _l("Deutsch")), SelectChoice("en", _l("Englisch"))],
+    )

@@ -119,7 +119,7 @@ USERS = [
         "vertretung.fb30",
         "Stefan Stellmacher",
         "FB 30",
-        [(Role.department_head, "dept")],
+        [(Role.proposer, "dept")],
     ),
     ("proposer30", "fb30", "Paul Peters", "FB 30", [(Role.proposer, "dept")]),
     ("head40", "leitung.fb40", "Birgit Brandt", "FB 40", [(Role.department_head, "dept")]),

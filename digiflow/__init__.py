@@ -44,7 +44,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_errorhandlers(app)
     register_celery(app)
+    register_notifications()
     return app
+
+
+def register_notifications() -> None:
+    """Mails go through the outbox; the signal receivers write them."""
+    import digiflow.notifications.handlers  # noqa: F401 - connects the signal receivers
+    from digiflow.notifications.outbox import init_outbox
+
+    init_outbox()
 
 
 def register_extensions(app: Flask) -> None:
@@ -81,6 +90,7 @@ def register_models() -> None:
     import digiflow.funding.models  # noqa: F401
     import digiflow.measures.models  # noqa: F401
     import digiflow.measures.permissions  # noqa: F401
+    import digiflow.notifications.models  # noqa: F401
     import digiflow.org.models  # noqa: F401
     import digiflow.system.models  # noqa: F401
     import digiflow.users.models  # noqa: F401

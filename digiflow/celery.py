@@ -7,7 +7,7 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 
-TASK_MODULES = ["tasks.system"]
+TASK_MODULES = ["tasks.system", "tasks.mail"]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -33,14 +33,19 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.conf.include = TASK_MODULES
     celery_app.conf.beat_schedule = {
         "heartbeat": {"task": "digiflow.heartbeat", "schedule": app.config["HEARTBEAT_SECONDS"]},
+        "sweep-outbox": {
+            "task": "digiflow.sweep_outbox",
+            "schedule": app.config["OUTBOX_SWEEP_SECONDS"],
+        },
     }
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
 
 
-def send_task(name: str, *args: Any, **kwargs: Any) -> Any:
-    """Send the task ``name`` through the current Flask app's Celery (not a global default)."""
+def send_task(name: str, *args: Any, **options: Any) -> Any:
+    """Send the task ``name`` with ``args`` through the current Flask app's Celery (not a
+    global default); ``options`` go to Celery (e.g. ``retry=False``)."""
     from flask import current_app
 
-    return current_app.extensions["celery"].send_task(name, args=args, kwargs=kwargs)
+    return current_app.extensions["celery"].send_task(name, args=args, **options)

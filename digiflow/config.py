@@ -82,6 +82,14 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
             "beat_schedule_filename": str(instance_path / "celerybeat-schedule"),
         },
         "HEARTBEAT_SECONDS": float(env("HEARTBEAT_SECONDS", "60")),
+        # the outbox: how often the sweep looks for mails still to send, retries with backoff
+        "OUTBOX_SWEEP_SECONDS": float(env("OUTBOX_SWEEP_SECONDS", "60")),
+        "MAIL_MAX_ATTEMPTS": int(env("MAIL_MAX_ATTEMPTS", "6")),
+        "MAIL_RETRY_BASE_SECONDS": float(env("MAIL_RETRY_BASE_SECONDS", "60")),
+        "MAIL_RETRY_MAX_SECONDS": float(env("MAIL_RETRY_MAX_SECONDS", str(6 * 3600))),
+        # a claim older than this is taken over (the worker that claimed it died)
+        "MAIL_CLAIM_LEASE_SECONDS": float(env("MAIL_CLAIM_LEASE_SECONDS", "600")),
+        "MAIL_TIMEOUT_SECONDS": float(env("MAIL_TIMEOUT_SECONDS", "30")),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "PASSWORD_HASH_METHOD": "scrypt",

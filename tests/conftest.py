@@ -203,3 +203,41 @@ class QueryCounter:
 def query_counter(app_ctx: Flask) -> QueryCounter:
     """Count the queries of requests made with the test client (same engine)."""
     return QueryCounter(db.engine)
+
+
+class SMTPRecorder:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.controller = None
+        self.port = free_port()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(app_ctx: Flask) -> Iterator[SMTPRecorder]:
+    """A running SMTP server; the app sends to it during the test."""
+    recorder = SMTPRecorder()
+    recorder.start()
+    old = app_ctx.config["MAIL_SERVER"], app_ctx.config["MAIL_PORT"]
+    app_ctx.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=recorder.port)
+    yield recorder
+    recorder.stop()
+    app_ctx.config["MAIL_SERVER"], app_ctx.config["MAIL_PORT"] = old

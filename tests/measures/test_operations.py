@@ -150,7 +150,11 @@ def test_deadline_skips_easter_holidays_in_niedersachsen(world):
 def test_sequential_chain_then_parallel_cosigning_fires_once(world):
     measure = world.measure()
     fired = []
-    measure_state_changed.connect(lambda sender, **kw: fired.append(kw["to_state"]), weak=False)
+
+    def record(sender, **kw):
+        fired.append(kw["to_state"])
+
+    measure_state_changed.connect(record)
     try:
         submit_measure(measure, actor=world.proposer)
         with pytest.raises(PermissionDenied):  # office must wait for the head (order 2)
@@ -167,7 +171,7 @@ def test_sequential_chain_then_parallel_cosigning_fires_once(world):
         decide_approval(measure, actor=world.office2, decision=Decision.approve)
         assert measure.state == "committee_recommendation"
     finally:
-        measure_state_changed.receivers.clear()
+        measure_state_changed.disconnect(record)
     assert fired == ["proposal", "concept", "committee_recommendation"]
 
 

@@ -1,0 +1,24 @@
+"""Mail delivery tasks: one mail after its transaction committed, and the periodic sweep."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from digiflow.notifications.delivery import deliver, sweep
+
+
+@shared_task(name="digiflow.deliver_mail", acks_late=True)
+def deliver_mail(message_id: int) -> str | None:
+    """Deliver one outbox mail (safe to run twice: a sent or claimed mail is left alone)."""
+    status = deliver(message_id)
+    return status.value if status else None
+
+
+@shared_task(name="digiflow.sweep_outbox", acks_late=True)
+def sweep_outbox() -> dict[str, int]:
+    """Deliver every mail that is due."""
+    from digiflow.system.operations import record_heartbeat
+
+    counts = sweep()
+    record_heartbeat("outbox-sweep")
+    return counts

@@ -77,25 +77,31 @@ def enqueue(
 
 
 def _dispatch_after_commit(session: Session) -> None:
-    if session.in_transaction():
+    if session.in_nested_transaction():
         return  # a savepoint was released; the real commit comes later
     messages = session.info.pop(_PENDING_KEY, [])
     if not messages:
         return
-    from digiflow.celery import send_task
-
-    for message in messages:
-        try:
-            send_task("digiflow.deliver_mail", message.id, retry=False)
-        except Exception as exc:  # noqa: BLE001 - the broker is down: the sweep delivers later
-            log.warning(
-                "mail %s not handed to the worker (%s); the sweep will send it", message.id, exc
-            )
-            return
+    celery = current_app.extensions["celery"]
+    try:
+        # one quick connection attempt: a broker that is down must not hold up the request
+        with celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=3)
+            for message in messages:
+                celery.send_task(
+                    "digiflow.deliver_mail",
+                    args=(message.id,),
+                    connection=connection,
+                    retry=False,
+                )
+    except Exception as exc:  # noqa: BLE001 - the broker is down: the sweep delivers later
+        log.warning(
+            "%s mail(s) not handed to the worker (%s); the sweep will send them", len(messages), exc
+        )
 
 
 def _forget_after_rollback(session: Session) -> None:
-    if session.in_transaction():
+    if session.in_nested_transaction():
         return  # only a savepoint was rolled back; the rest of the transaction goes on
     session.info.pop(_PENDING_KEY, None)
 

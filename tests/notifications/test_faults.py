@@ -12,7 +12,7 @@ from digiflow import create_app
 from digiflow.core.db import db
 from digiflow.measures.models import Measure
 from digiflow.measures.operations import submit_measure
-from digiflow.notifications.models import MailStatus, OutboxMessage
+from digiflow.notifications.models import OutboxMessage
 from digiflow.users.models import User
 from tests.factories import World
 from tests.system.test_celery import start, stop

@@ -35,7 +35,8 @@ $(AXE_CORE): package-lock.json
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	PATH="$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile start
+	PATH="$(BIN):$$PATH" REMINDER_SCAN_SECONDS=$${REMINDER_SCAN_SECONDS:-60} \
+		$(BIN)/honcho --procfile Procfile start
 
 ## Run the test suite: SQLite and the embedded broker, or PostgreSQL and Redis when
 ## DATABASE_URL and REDIS_URL are set (the database is emptied: use a test database).

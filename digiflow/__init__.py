@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_notifications() -> None:
     """Mails go through the outbox; the signal receivers write them."""
     import digiflow.notifications.handlers  # noqa: F401 - connects the signal receivers
+    import digiflow.reminders.handlers  # noqa: F401 - reminders: created/moved with the measure
     from digiflow.notifications.outbox import init_outbox
 
     init_outbox()
@@ -92,11 +93,13 @@ def register_models() -> None:
     import digiflow.measures.permissions  # noqa: F401
     import digiflow.notifications.models  # noqa: F401
     import digiflow.org.models  # noqa: F401
+    import digiflow.reminders.models  # noqa: F401 - reminders
     import digiflow.system.models  # noqa: F401
     import digiflow.users.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
+    import digiflow.admin.outbox_views  # noqa: F401
     import digiflow.measures.committee_views  # noqa: F401 - routes of the measures blueprint
     import digiflow.measures.list_views  # noqa: F401 - routes of the measures blueprint
     import digiflow.measures.views  # noqa: F401 - routes of the measures blueprint
@@ -135,6 +138,7 @@ def register_cli(app: Flask) -> None:
     from digiflow.core.workflow.cli import workflows_cli
     from digiflow.demo.cli import demo_cli
     from digiflow.org.cli import org_cli
+    from digiflow.reminders.cli import reminders_cli  # reminders
     from digiflow.system.cli import mail_cli
     from digiflow.users.cli import users_cli
 
@@ -143,6 +147,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(org_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(reminders_cli)  # reminders
 
 
 def register_errorhandlers(app: Flask) -> None:

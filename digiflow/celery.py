@@ -7,7 +7,7 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 
-TASK_MODULES = ["tasks.system", "tasks.mail"]
+TASK_MODULES = ["tasks.system", "tasks.mail", "tasks.reminders"]  # reminders
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -36,6 +36,11 @@ def celery_init_app(app: Flask) -> Celery:
         "sweep-outbox": {
             "task": "digiflow.sweep_outbox",
             "schedule": app.config["OUTBOX_SWEEP_SECONDS"],
+        },
+        # reminders: one scan sends what is due
+        "scan-reminders": {
+            "task": "digiflow.scan_reminders",
+            "schedule": app.config["REMINDER_SCAN_SECONDS"],
         },
     }
     celery_app.set_default()

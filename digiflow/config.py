@@ -90,6 +90,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # a claim older than this is taken over (the worker that claimed it died)
         "MAIL_CLAIM_LEASE_SECONDS": float(env("MAIL_CLAIM_LEASE_SECONDS", "600")),
         "MAIL_TIMEOUT_SECONDS": float(env("MAIL_TIMEOUT_SECONDS", "30")),
+        # reminders: how often the beat scans, how many per scan, the local hour they go out
+        "REMINDER_SCAN_SECONDS": float(env("REMINDER_SCAN_SECONDS", "300")),
+        "REMINDER_BATCH_SIZE": int(env("REMINDER_BATCH_SIZE", "1000")),
+        "REMINDER_SEND_HOUR": int(env("REMINDER_SEND_HOUR", "7")),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "PASSWORD_HASH_METHOD": "scrypt",

@@ -14,6 +14,17 @@ def deliver_mail(message_id: int) -> str | None:
     return status.value if status else None
 
 
+@shared_task(name="digiflow.deliver_mails", acks_late=True)
+def deliver_mails(message_ids: list[int]) -> dict[str, int]:
+    """Deliver the mails of one committed transaction (each safe to try twice)."""
+    counts: dict[str, int] = {}
+    for message_id in message_ids:
+        status = deliver(message_id)
+        key = status.value if status else "skipped"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 @shared_task(name="digiflow.sweep_outbox", acks_late=True)
 def sweep_outbox() -> dict[str, int]:
     """Deliver every mail that is due."""

@@ -19,6 +19,7 @@ from digiflow.core.roles import Role
 from digiflow.measures.collaboration import add_attachment
 from digiflow.measures.models import ApprovalTask, Decision, SavedFilter, TaskStatus
 from digiflow.measures.operations import decide_approval, submit_measure
+from digiflow.notifications.models import OutboxMessage
 from digiflow.users.operations import assign_role
 from tests.conftest import _empty_tables, csrf_token
 from tests.factories import PASSWORD, World, make_substitute, make_user
@@ -76,6 +77,7 @@ ID_KEYS = (
     "department",
     "version",
     "specialist",
+    "mail",
 )
 
 
@@ -124,6 +126,7 @@ def build_world() -> tuple[World, dict]:
         "department": world.dept.id,
         "version": proposal.version,
         "specialist": world.specialist.id,
+        "mail": db.session.scalar(db.select(OutboxMessage.id).order_by(OutboxMessage.id)),
     }
     return world, ids
 
@@ -169,6 +172,8 @@ def cases(ids: dict) -> dict[str, Case]:
         ),
         "admin.workflows": Case("GET", "/admin/workflows", ADMIN_ONLY),
         "admin.workflow": Case("GET", "/admin/workflows/digitalization_measure", ADMIN_ONLY),
+        "admin.outbox": Case("GET", "/admin/outbox", ADMIN_ONLY),
+        "admin.resend_mail": Case("POST", f"/admin/outbox/{ids['mail']}/resend", ADMIN_ONLY),
         "measures.index": Case("GET", "/measures/", ALL_OK),
         "measures.board": Case("GET", "/measures/board", ALL_OK),
         "measures.export_csv": Case("GET", "/measures/export.csv", ALL_OK),

@@ -17,6 +17,8 @@ class MailStatus(StrEnum):
     sending = "sending"  # claimed by a worker
     sent = "sent"
     failed = "failed"  # gave up after the last try; an admin can send it again
+    held = "held"  # the recipient wants this kind once a day: waits for the digest
+    digested = "digested"  # went out as part of a daily digest
 
 
 class OutboxMessage(db.Model):
@@ -61,3 +63,27 @@ class OutboxMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status.value} to={self.to_address}>"
+
+
+class MailMode(StrEnum):
+    immediate = "immediate"
+    digest = "digest"  # once a day, in one mail
+
+
+#: The kinds of mails a user can receive immediately or as a daily digest.
+MAIL_KINDS = ("approval_requested", "state_changed", "reminder")
+
+
+class MailPreference(db.Model):
+    """How a user wants one kind of mail; without a row: immediately."""
+
+    __tablename__ = "mail_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    mode: Mapped[MailMode] = mapped_column(enum_column(MailMode, length=16))
+
+    def __repr__(self) -> str:
+        return f"<MailPreference user={self.user_id} {self.kind}={self.mode.value}>"

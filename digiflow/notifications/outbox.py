@@ -16,7 +16,13 @@ from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from digiflow.core.db import db, utcnow
-from digiflow.notifications.models import MailStatus, OutboxMessage
+from digiflow.notifications.models import (
+    MAIL_KINDS,
+    MailMode,
+    MailPreference,
+    MailStatus,
+    OutboxMessage,
+)
 from digiflow.users.models import User
 
 log = logging.getLogger(__name__)
@@ -48,6 +54,15 @@ def enqueue(
     )
     if exists is not None:
         return None
+    held = (
+        kind in MAIL_KINDS
+        and db.session.scalar(
+            sa.select(MailPreference.mode).where(
+                MailPreference.user_id == recipient.id, MailPreference.kind == kind
+            )
+        )
+        == MailMode.digest
+    )
     values = {"recipient": recipient, "public_url": public_url, **(context or {})}
     with force_locale(recipient.language):
         subject = render_template(f"emails/{template}.subject.txt", **values).strip()
@@ -64,7 +79,7 @@ def enqueue(
         html_body=html,
         ics=ics,
         ics_filename=ics_filename,
-        status=MailStatus.pending,
+        status=MailStatus.held if held else MailStatus.pending,
         next_attempt_at=utcnow(),
     )
     try:
@@ -72,7 +87,8 @@ def enqueue(
             db.session.add(message)
     except sa.exc.IntegrityError:
         return None  # the same mail was queued at the same moment by another transaction
-    db.session.info.setdefault(_PENDING_KEY, []).append(message)
+    if not held:
+        db.session.info.setdefault(_PENDING_KEY, []).append(message)
     return message
 
 
@@ -87,13 +103,14 @@ def _dispatch_after_commit(session: Session) -> None:
         # one quick connection attempt: a broker that is down must not hold up the request
         with celery.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, timeout=3)
-            for message in messages:
-                celery.send_task(
-                    "digiflow.deliver_mail",
-                    args=(message.id,),
-                    connection=connection,
-                    retry=False,
-                )
+            # one task per transaction: a bulk change (the demo, an import) is one task
+            celery.send_task(
+                "digiflow.deliver_mails",
+                args=([message.id for message in messages],),
+                connection=connection,
+                retry=False,
+            )
+
     except Exception as exc:  # noqa: BLE001 - the broker is down: the sweep delivers later
         log.warning(
             "%s mail(s) not handed to the worker (%s); the sweep will send them", len(messages), exc

@@ -33,3 +33,15 @@ class ProfileForm(FlaskForm):
         _l("Sprache"),
         choices=[SelectChoice("de", _l("Deutsch")), SelectChoice("en", _l("Englisch"))],
     )
+
+
+MAIL_MODE_CHOICES = [
+    SelectChoice("immediate", _l("sofort einzeln")),
+    SelectChoice("digest", _l("einmal täglich zusammengefasst")),
+]
+
+
+class MailPreferencesForm(FlaskForm):
+    approval_requested = SelectField(_l("Genehmigungsanfragen"), choices=MAIL_MODE_CHOICES)
+    state_changed = SelectField(_l("Änderungen des Stands"), choices=MAIL_MODE_CHOICES)
+    reminder = SelectField(_l("Erinnerungen an Fristen"), choices=MAIL_MODE_CHOICES)

@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from digiflow.core.db import db, utcnow
 from digiflow.extensions import limiter, login_form_email, login_manager
-from digiflow.users.forms import LoginForm, ProfileForm
+from digiflow.users.forms import LoginForm, MailPreferencesForm, ProfileForm
 from digiflow.users.models import User
 
 bp = Blueprint("auth", __name__)
@@ -75,12 +75,31 @@ def logout() -> Any:
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile() -> Any:
-    """The user's own settings: the language of pages and mails."""
-    form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
+    """The user's own settings: the language of pages and mails, how mails arrive."""
+    from digiflow.notifications.preferences import mail_preferences, set_mail_preferences
+
+    form = ProfileForm(obj=current_user, prefix="profile")
+    mail_form = MailPreferencesForm(
+        data={k: v.value for k, v in mail_preferences(current_user).items()}, prefix="mail"
+    )
+    if request.method == "POST" and "mail-submit" in request.form:
+        if mail_form.validate_on_submit():
+            set_mail_preferences(
+                current_user,
+                {
+                    name: field.data
+                    for name, field in mail_form._fields.items()
+                    if name != "csrf_token"
+                },
+            )
+            db.session.commit()
+            flash(_("Ihre Einstellungen wurden gespeichert."), "success")
+            return redirect(url_for("auth.profile"))
+    elif form.validate_on_submit():
         current_user.language = form.language.data
         db.session.commit()
         refresh()
         flash(_("Ihre Einstellungen wurden gespeichert."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form), 200 if not form.errors else 422
+    status = 422 if form.errors or mail_form.errors else 200
+    return render_template("auth/profile.html", form=form, mail_form=mail_form), status

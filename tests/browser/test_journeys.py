@@ -183,6 +183,7 @@ def test_main_pages_have_no_serious_accessibility_problems(page: Page) -> None:
         "/admin/departments",
         f"/admin/departments/{world.dept.id}",
         "/admin/substitutes",
+        "/admin/outbox",
         "/admin/workflows",
         "/admin/workflows/digitalization_measure",
         "/profile",

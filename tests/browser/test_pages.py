@@ -83,7 +83,7 @@ def test_language_switch_to_english_and_back(page: Page, app_ctx) -> None:
     assert_no_serious_violations(page)
     page.get_by_label("Sprache").select_option(label="Englisch")
     with page.expect_navigation():
-        page.get_by_role("button", name="Speichern").click()
+        page.get_by_role("button", name="Speichern", exact=True).click()
 
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("My tasks")
@@ -93,7 +93,7 @@ def test_language_switch_to_english_and_back(page: Page, app_ctx) -> None:
     page.goto("/profile")
     page.get_by_label("Language").select_option(label="German")
     with page.expect_navigation():
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save", exact=True).click()
 
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Meine Aufgaben")

@@ -13,6 +13,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from email import policy
+from email.parser import BytesParser
 
 import pytest
 
@@ -51,6 +53,7 @@ def test_make_run_serves_login_and_health_and_stops_on_ctrl_c(tmp_path):
         BIND=f"127.0.0.1:{port}",
         MAIL_PORT=str(mail_port),
         HEARTBEAT_SECONDS="2",
+        REMINDER_SCAN_SECONDS="3",
         WEB_WORKERS="1",
         WORKER_CONCURRENCY="1",
     )
@@ -106,6 +109,24 @@ def test_make_run_serves_login_and_health_and_stops_on_ctrl_c(tmp_path):
             runs = row[0] if row else 0
             time.sleep(1)
         assert runs >= 1, log.read_text(errors="replace")[-4000:]
+
+        # the demo's due reminders arrive in the local mail sink (a Maildir)
+        maildir = tmp_path / "instance" / "mail" / "new"
+        deadline = time.monotonic() + 60
+        subjects: list[str] = []
+        while time.monotonic() < deadline:
+            subjects = [
+                str(BytesParser(policy=policy.default).parsebytes(p.read_bytes())["Subject"])
+                for p in (maildir.iterdir() if maildir.exists() else [])
+            ]
+            if any(s.startswith(("Frist überschritten", "Erinnerung")) for s in subjects):
+                break
+            time.sleep(1)
+        assert any(s.startswith("Genehmigung erforderlich") for s in subjects), subjects
+        assert any(s.startswith(("Frist überschritten", "Erinnerung")) for s in subjects), (
+            subjects[:20],
+            log.read_text(errors="replace")[-3000:],
+        )
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 TASK_MODULES = ["tasks.system", "tasks.mail", "tasks.reminders"]  # reminders
@@ -41,6 +42,11 @@ def celery_init_app(app: Flask) -> Celery:
         "scan-reminders": {
             "task": "digiflow.scan_reminders",
             "schedule": app.config["REMINDER_SCAN_SECONDS"],
+        },
+        # the daily digest for those who chose it (German time, the timezone set above)
+        "send-digests": {
+            "task": "digiflow.send_digests",
+            "schedule": crontab(hour=app.config["DIGEST_HOUR"], minute=30),
         },
     }
     celery_app.set_default()

@@ -85,6 +85,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # the outbox: how often the sweep looks for mails still to send, retries with backoff
         "OUTBOX_SWEEP_SECONDS": float(env("OUTBOX_SWEEP_SECONDS", "60")),
         "MAIL_MAX_ATTEMPTS": int(env("MAIL_MAX_ATTEMPTS", "6")),
+        # the daily digest goes out at this hour (German time), at half past
+        "DIGEST_HOUR": int(env("DIGEST_HOUR", "6")),
         "MAIL_RETRY_BASE_SECONDS": float(env("MAIL_RETRY_BASE_SECONDS", "60")),
         "MAIL_RETRY_MAX_SECONDS": float(env("MAIL_RETRY_MAX_SECONDS", str(6 * 3600))),
         # a claim older than this is taken over (the worker that claimed it died)

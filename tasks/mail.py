@@ -33,3 +33,11 @@ def sweep_outbox() -> dict[str, int]:
     counts = sweep()
     record_heartbeat("outbox-sweep")
     return counts
+
+
+@shared_task(name="digiflow.send_digests", acks_late=True)
+def send_digests() -> int:
+    """Write the daily digests (a second run on the same day writes nothing new)."""
+    from digiflow.notifications.digest import send_digests as write_digests
+
+    return write_digests()

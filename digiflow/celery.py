@@ -48,6 +48,11 @@ def celery_init_app(app: Flask) -> Celery:
             "task": "digiflow.send_digests",
             "schedule": crontab(hour=app.config["DIGEST_HOUR"], minute=30),
         },
+        # the monthly overview of open measures per department, on the first of the month
+        "department-digests": {
+            "task": "digiflow.send_department_digests",
+            "schedule": crontab(day_of_month=1, hour=app.config["DIGEST_HOUR"], minute=0),
+        },
     }
     celery_app.set_default()
     app.extensions["celery"] = celery_app

@@ -41,3 +41,11 @@ def send_digests() -> int:
     from digiflow.notifications.digest import send_digests as write_digests
 
     return write_digests()
+
+
+@shared_task(name="digiflow.send_department_digests", acks_late=True)
+def send_department_digests() -> int:
+    """The monthly overview of open measures per department (once per month and head)."""
+    from digiflow.notifications.department_digest import send_department_digests as write
+
+    return write()

@@ -109,6 +109,9 @@ class _QuietHandler(WSGIRequestHandler):
 def live_server(app: Flask) -> Iterator[str]:
     """Serve the test app on a free port of 127.0.0.1 in a thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    # wait for requests still running when the server stops (they hold database connections)
+    server.daemon_threads = False
+    server.block_on_close = True
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:

@@ -50,6 +50,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_notifications() -> None:
     """Mails go through the outbox; the signal receivers write them."""
+    import digiflow.committees.handlers  # noqa: F401 - reminders follow sessions, resolutions
+    import digiflow.committees.notifications  # noqa: F401 - invitations, updates, cancellations
+    import digiflow.committees.reminders  # noqa: F401 - the scanner's session reminders
     import digiflow.notifications.handlers  # noqa: F401 - connects the signal receivers
     import digiflow.reminders.handlers  # noqa: F401 - reminders: created/moved with the measure
     from digiflow.notifications.outbox import init_outbox
@@ -87,6 +90,8 @@ def register_extensions(app: Flask) -> None:
 def register_models() -> None:
     """Import every model module so that metadata and migrations see all tables."""
     import digiflow.catalogs.models  # noqa: F401
+    import digiflow.committees.models  # noqa: F401
+    import digiflow.committees.permissions  # noqa: F401
     import digiflow.core.workflow.models  # noqa: F401
     import digiflow.funding.models  # noqa: F401
     import digiflow.measures.models  # noqa: F401
@@ -119,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
+    from digiflow.committees.labels import label
     from digiflow.core import formatting
     from digiflow.core.permissions import can
 
@@ -131,6 +137,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=lambda permission, obj=None: can(current_user, permission, obj),
         language=formatting.language,
+        label=label,
     )
 
 

@@ -8,7 +8,7 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
 
-TASK_MODULES = ["tasks.system", "tasks.mail", "tasks.reminders"]  # reminders
+TASK_MODULES = ["tasks.system", "tasks.mail", "tasks.reminders", "tasks.committees"]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -47,6 +47,11 @@ def celery_init_app(app: Flask) -> Celery:
         "send-digests": {
             "task": "digiflow.send_digests",
             "schedule": crontab(hour=app.config["DIGEST_HOUR"], minute=30),
+        },
+        # recurring sessions: create those that come within the horizon
+        "extend-meeting-series": {
+            "task": "digiflow.extend_meeting_series",
+            "schedule": crontab(hour=2, minute=15),
         },
         # the monthly overview of open measures per department, on the first of the month
         "department-digests": {

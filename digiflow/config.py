@@ -96,6 +96,11 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "REMINDER_SCAN_SECONDS": float(env("REMINDER_SCAN_SECONDS", "300")),
         "REMINDER_BATCH_SIZE": int(env("REMINDER_BATCH_SIZE", "1000")),
         "REMINDER_SEND_HOUR": int(env("REMINDER_SEND_HOUR", "7")),
+        # sessions: how far ahead recurring sessions exist, when to remind of the submission
+        # deadline (business days before it), the default target date of a resolution
+        "SERIES_HORIZON_DAYS": int(env("SERIES_HORIZON_DAYS", "365")),
+        "SUBMISSION_REMINDER_DAYS": int(env("SUBMISSION_REMINDER_DAYS", "3")),
+        "RESOLUTION_TARGET_DAYS": int(env("RESOLUTION_TARGET_DAYS", "90")),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "PASSWORD_HASH_METHOD": "scrypt",

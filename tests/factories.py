@@ -138,3 +138,75 @@ class World:
             workflow_name=workflow,
             **values,
         )
+
+
+# -- committees and sessions -------------------------------------------------------------------
+
+
+def drive_to_committee(world: World, measure: Any) -> Any:
+    """Submit a measure and let every approval pass: it then waits for the specialist committee."""
+    from digiflow.measures.models import Decision
+    from digiflow.measures.operations import decide_approval, submit_measure
+
+    submit_measure(measure, actor=world.proposer)
+    for actor in (world.head, world.office, world.finance, world.office2):
+        decide_approval(measure, actor=actor, decision=Decision.approve)
+    assert measure.state == "committee_recommendation", measure.state
+    return measure
+
+
+class SessionWorld(World):
+    """A World whose committees have members: the specialist committee has five voting
+    members of two groups, a deputy and an advisory member; the main committee three voting
+    members."""
+
+    def __init__(self) -> None:
+        from datetime import date
+
+        from digiflow.committees.members import add_member, create_group, create_location
+        from digiflow.committees.models import MemberRole
+
+        super().__init__()
+        self.group_a = create_group(
+            actor=self.admin, body=self.body, name="Fraktion A", short_name="A"
+        )
+        self.group_b = create_group(
+            actor=self.admin, body=self.body, name="Fraktion B", short_name="B"
+        )
+        self.location = create_location(
+            actor=self.admin,
+            body=self.body,
+            description="Kreishaus, Sitzungssaal 1",
+            street_address="Marktplatz 1",
+            postal_code="31134",
+            locality="Hildesheim",
+        )
+        start = date(2020, 1, 1)
+        self.members = []
+        for n in range(5):
+            member = make_user(Role.council_member, name=f"Mitglied {n + 1}")
+            group = self.group_a if n < 3 else self.group_b
+            add_member(self.specialist, actor=self.admin, user=member, starts_on=start, group=group)
+            self.members.append(member)
+        self.deputy_member = make_user(Role.council_member, name="Stellvertreterin")
+        add_member(
+            self.specialist,
+            actor=self.admin,
+            user=self.deputy_member,
+            starts_on=start,
+            role=MemberRole.deputy,
+            group=self.group_a,
+        )
+        self.advisory = make_user(Role.council_member, name="Beratendes Mitglied")
+        add_member(
+            self.specialist,
+            actor=self.admin,
+            user=self.advisory,
+            starts_on=start,
+            role=MemberRole.advisory,
+        )
+        self.main_members = []
+        for n in range(3):
+            member = make_user(Role.council_member, name=f"KA-Mitglied {n + 1}")
+            add_member(self.main, actor=self.admin, user=member, starts_on=start)
+            self.main_members.append(member)

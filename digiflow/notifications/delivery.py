@@ -14,6 +14,7 @@ leaves, and the result must be durable after.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -27,6 +28,9 @@ from digiflow.core.time import now_or
 from digiflow.notifications.models import MailStatus, OutboxMessage
 
 log = logging.getLogger(__name__)
+
+#: The iCalendar METHOD of an attachment (PUBLISH for deadlines, REQUEST/CANCEL for sessions).
+_ICS_METHOD = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -75,12 +79,21 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     if message.html_body:
         email.add_alternative(message.html_body, subtype="html")
     if message.ics:
+        method = _ICS_METHOD.search(message.ics)
         email.add_attachment(
             message.ics.encode("utf-8"),
             maintype="text",
             subtype="calendar",
             filename=message.ics_filename or "termin.ics",
-            params={"method": "PUBLISH"},
+            params={"method": method.group(1) if method else "PUBLISH"},
+        )
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
         )
     return email
 

@@ -55,6 +55,9 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column()
 
     recipient: Mapped[User | None] = relationship()
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="OutboxAttachment.id"
+    )
 
     @property
     def message_id(self) -> str:
@@ -63,6 +66,25 @@ class OutboxMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status.value} to={self.to_address}>"
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with an outbox mail (e.g. the agenda of a session as PDF)."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="attachments")
+
+    def __repr__(self) -> str:
+        return f"<OutboxAttachment {self.id} {self.filename!r} message={self.message_id}>"
 
 
 class MailMode(StrEnum):

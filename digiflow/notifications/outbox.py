@@ -21,6 +21,7 @@ from digiflow.notifications.models import (
     MailMode,
     MailPreference,
     MailStatus,
+    OutboxAttachment,
     OutboxMessage,
 )
 from digiflow.users.models import User
@@ -44,9 +45,11 @@ def enqueue(
     context: dict[str, Any] | None = None,
     ics: str | None = None,
     ics_filename: str | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> OutboxMessage | None:
     """Render ``emails/<template>.*`` for ``recipient`` and add it to the outbox.
 
+    ``attachments`` are ``(filename, content type, data)`` sent with the mail (a PDF agenda).
     Returns None when a mail with ``dedupe_key`` exists already (it is never sent twice).
     """
     exists = db.session.scalar(
@@ -81,6 +84,10 @@ def enqueue(
         ics_filename=ics_filename,
         status=MailStatus.held if held else MailStatus.pending,
         next_attempt_at=utcnow(),
+        attachments=[
+            OutboxAttachment(filename=name, content_type=content_type, data=data)
+            for name, content_type, data in attachments or []
+        ],
     )
     try:
         with db.session.begin_nested():

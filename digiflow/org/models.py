@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -47,6 +47,7 @@ class Body(db.Model):
     ags: Mapped[str | None] = mapped_column(sa.String(12))
     website: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     departments: Mapped[list[Department]] = relationship(back_populates="body")
 
@@ -74,8 +75,42 @@ class Department(db.Model):
         return f"<Department {self.id} {self.short_name!r}>"
 
 
+class LegislativeTerm(db.Model):
+    """An electoral term (Wahlperiode) of the body's council, e.g. 2021–2026."""
+
+    __tablename__ = "legislative_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(sa.ForeignKey("bodies.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    starts_on: Mapped[date] = mapped_column()
+    ends_on: Mapped[date] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+    def __repr__(self) -> str:
+        return f"<LegislativeTerm {self.id} {self.name!r}>"
+
+
+#: The German names of the committee types (German first; the English ones are in the catalog).
+COMMITTEE_TYPE_LABELS: dict[CommitteeType, tuple[str, str]] = {
+    CommitteeType.specialist: ("Fachausschuss", "Specialist committee"),
+    CommitteeType.main: (
+        "Kreis-/Verwaltungsausschuss",
+        "Main committee (Kreisausschuss / Verwaltungsausschuss)",
+    ),
+    CommitteeType.council: ("Rat / Kreistag", "Council"),
+    CommitteeType.working_group: ("Arbeitsgruppe", "Working group"),
+}
+
+
 class Committee(db.Model):
-    """A committee (Gremium): sessions, members and agendas follow with the committees module."""
+    """A committee (Gremium) with its members, secretaries, sessions and rules of notice.
+
+    Secretaries are users holding the role ``committee_secretary`` for the committee (or
+    globally); members are :class:`digiflow.committees.models.Membership` rows.
+    """
 
     __tablename__ = "committees"
     __table_args__ = (sa.UniqueConstraint("body_id", "short_name"),)
@@ -85,13 +120,26 @@ class Committee(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     short_name: Mapped[str] = mapped_column(sa.String(30))
     type: Mapped[CommitteeType] = mapped_column(enum_column(CommitteeType))
-    # Ladungsfrist in days
+    # Ladungsfrist: calendar days between the invitation and the session day
     notice_days: Mapped[int] = mapped_column(default=7)
+    # the shortened Ladungsfrist of an urgent invitation (Dringlichkeit, needs a reason)
+    urgent_notice_days: Mapped[int] = mapped_column(default=2)
+    # Vorlagenschluss: papers for a session are due this many calendar days before it
+    submission_days: Mapped[int] = mapped_column(default=14)
+    # sessions are public by default (their non-public part aside)
     is_public: Mapped[bool] = mapped_column(default=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # soft delete: the committee stays in OParl as deleted
+    deleted_at: Mapped[datetime | None] = mapped_column()
 
     body: Mapped[Body] = relationship()
+
+    @property
+    def type_label(self) -> tuple[str, str]:
+        return COMMITTEE_TYPE_LABELS[self.type]
 
     def __repr__(self) -> str:
         return f"<Committee {self.id} {self.short_name!r} {self.type.value}>"

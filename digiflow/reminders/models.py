@@ -15,15 +15,20 @@ from digiflow.measures.models import ApprovalTask, Measure
 class ReminderKind(StrEnum):
     """What a reminder is about; stored as its value, so a new kind needs no migration.
 
-    Kinds that arrive with later issues (sessions' submission deadline, invitation due, result
-    not recorded, resolution task target, funding deadlines, the monthly digest) are added here
-    together with their target column and their sender in the scanner.
+    Kinds that arrive with later issues (funding deadlines) are added here together with their
+    target column and their sender in the scanner.
     """
 
     state_deadline_approaching = "state_deadline_approaching"  # to the owner
     state_deadline_overdue = "state_deadline_overdue"  # to the owner and the department head
     approval_pending = "approval_pending"  # to the approvers who have not decided
     approval_escalation = "approval_escalation"  # to escalate_to, else the department head
+    # sessions (committees module): to the secretaries, and before the Vorlagenschluss to the
+    # owners of the measures waiting for the committee
+    submission_deadline = "submission_deadline"
+    invitation_due = "invitation_due"  # the last day the invitation keeps the notice period
+    result_missing = "result_missing"  # the business day after a session with items open
+    resolution_due = "resolution_due"  # a resolution's target date, to its department
 
 
 #: The kinds the measure handlers own (created, moved and cancelled with the measure).
@@ -32,6 +37,13 @@ MEASURE_KINDS = (
     ReminderKind.state_deadline_overdue,
     ReminderKind.approval_pending,
     ReminderKind.approval_escalation,
+)
+
+#: The kinds that follow a session's date (moved when it is rescheduled).
+MEETING_KINDS = (
+    ReminderKind.submission_deadline,
+    ReminderKind.invitation_due,
+    ReminderKind.result_missing,
 )
 
 _UNSENT = "sent_at IS NULL AND cancelled_at IS NULL"
@@ -60,6 +72,12 @@ class Reminder(db.Model):
     )
     task_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("approval_tasks.id", ondelete="CASCADE"), index=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    resolution_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("resolution_tasks.id", ondelete="CASCADE"), index=True
     )
     # the deadline the reminder is about (a German calendar day)
     deadline_on: Mapped[date | None] = mapped_column()

@@ -59,12 +59,17 @@ COUNT_KEYS = ("due", "sent", "mails", "cancelled", "skipped", "failed", "locked"
 
 @dataclass
 class Prepared:
-    """Whom a reminder goes to (before deputies) and what its mails say."""
+    """Whom a reminder goes to (before deputies) and what its mails say.
+
+    Reminders about a measure name it (its page is the mail's link); others (sessions,
+    resolutions) give their ``url``.
+    """
 
     people: list[User]
-    measure: Measure
+    measure: Measure | None
     context: dict[str, Any]
     with_ics: bool = False
+    url: str | None = None
     # the absent person each deputy stands in for, filled by Batch.recipients
     recipients: list[tuple[User, User | None]] = field(default_factory=list)
 
@@ -243,6 +248,7 @@ PREPARERS: dict[ReminderKind, Callable[[Reminder, Batch], Prepared | None]] = {
 
 def _ics(reminder: Reminder, prepared: Prepared, recipient: User) -> str:
     measure = prepared.measure
+    assert measure is not None
     state = prepared.context["state"].label.get(recipient.language)
     entered = int(measure.state_entered_at.timestamp())
     with force_locale(recipient.language):
@@ -287,7 +293,7 @@ def _send_one(reminder: Reminder, prepared: Prepared | None, now: datetime) -> t
         db.session.commit()  # nothing changed; commit keeps the loaded batch (rollback expires)
         return "skipped", 0
     mails = 0
-    url = measure_url(prepared.measure)
+    url = prepared.url or measure_url(prepared.measure)
     for recipient, behalf in prepared.recipients:
         message = enqueue(
             recipient,

@@ -110,7 +110,12 @@ def register_blueprints(app: Flask) -> None:
     import digiflow.measures.views  # noqa: F401 - routes of the measures blueprint
     import digiflow.users.substitute_views  # noqa: F401 - routes of the auth blueprint
     from digiflow.admin.views import bp as admin_bp
+    from digiflow.committees.calendar_views import bp as calendar_bp
+    from digiflow.committees.paper_views import bp as papers_bp
+    from digiflow.committees.resolution_views import bp as resolutions_bp
+    from digiflow.committees.views import bp as committees_bp
     from digiflow.measures.blueprint import bp as measures_bp
+    from digiflow.oparl.views import bp as oparl_bp
     from digiflow.system.views import bp as system_bp
     from digiflow.users.views import bp as auth_bp
 
@@ -118,6 +123,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(system_bp)
     app.register_blueprint(measures_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(committees_bp)
+    app.register_blueprint(papers_bp)
+    app.register_blueprint(resolutions_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(oparl_bp)
     register_template_helpers(app)
 
 

@@ -3,13 +3,16 @@
 OK means the request was served or refused on its content (2xx, 3xx except to the login
 page, 409, 413, 422); FORBIDDEN is 403 (a visible object, an action the role may not take);
 HIDDEN is 404 (an object the user may not see: nothing is revealed by guessing ids); LOGIN is
-the redirect to the login page. A new route without an entry here makes the coverage test fail.
+the redirect to the login page. A new route without an entry makes the coverage test fail.
+
+The cases of the measures, users and admin routes are below; each further module keeps its
+own in ``tests/authorization_cases/<module>.py`` (a function ``cases(ids)``), on the same
+world (``build_world``). GET requests of one role share one world; each POST gets a fresh one.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
@@ -21,21 +24,21 @@ from digiflow.measures.models import ApprovalTask, Decision, SavedFilter, TaskSt
 from digiflow.measures.operations import decide_approval, submit_measure
 from digiflow.notifications.models import OutboxMessage
 from digiflow.users.operations import assign_role
+from tests.authorization_cases import (
+    ADMIN_ONLY,
+    ALL_OK,
+    FORBIDDEN,
+    HIDDEN,
+    LOGIN,
+    OK,
+    ROLES,
+    Case,
+    expect,
+)
+from tests.authorization_world import COMMITTEE_ID_KEYS, build_committee_world
 from tests.conftest import _empty_tables, csrf_token
 from tests.factories import PASSWORD, World, make_substitute, make_user
 
-OK, FORBIDDEN, HIDDEN, LOGIN = "ok", "forbidden", "hidden", "login"
-ROLES = [
-    "anonymous",
-    "proposer",
-    "other_proposer",
-    "head",
-    "office",
-    "finance",
-    "secretary",
-    "council",
-    "admin",
-]
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
     b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
@@ -43,25 +46,9 @@ PNG = (
 )
 
 
-def expect(default: str, anonymous: str = LOGIN, **roles: str) -> dict[str, str]:
-    return {role: roles.get(role, default) for role in ROLES if role != "anonymous"} | {
-        "anonymous": anonymous
-    }
-
-
-ALL_OK = expect(OK)
-ADMIN_ONLY = expect(FORBIDDEN, admin=OK)
 # the measure in dept A: the other department's proposer does not see it
 MEASURE_VIEW = expect(OK, other_proposer=HIDDEN)
 MEASURE_ACT_A = expect(FORBIDDEN, other_proposer=HIDDEN, proposer=OK, head=OK, office=OK)
-
-
-@dataclass
-class Case:
-    method: str
-    path: str
-    expected: dict[str, str]
-    data: dict = field(default_factory=dict)
 
 
 ID_KEYS = (
@@ -78,6 +65,7 @@ ID_KEYS = (
     "version",
     "specialist",
     "mail",
+    *COMMITTEE_ID_KEYS,
 )
 
 
@@ -128,10 +116,34 @@ def build_world() -> tuple[World, dict]:
         "specialist": world.specialist.id,
         "mail": db.session.scalar(db.select(OutboxMessage.id).order_by(OutboxMessage.id)),
     }
+    ids.update(build_committee_world(world))
+    db.session.commit()
     return world, ids
 
 
 def cases(ids: dict) -> dict[str, Case]:
+    """Every route's case: the ones below and those of ``tests/authorization_cases/``."""
+    merged = core_cases(ids)
+    for module in _case_modules():
+        for endpoint, case in module.cases(ids).items():
+            assert endpoint not in merged, f"{endpoint} has two cases"
+            merged[endpoint] = case
+    return merged
+
+
+def _case_modules() -> list:
+    import importlib
+    import pkgutil
+
+    import tests.authorization_cases as package
+
+    return [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+
+
+def core_cases(ids: dict) -> dict[str, Case]:
     p, d, c = ids["proposal"], ids["draft"], ids["committee"]
     return {
         "system.index": Case("GET", "/", ALL_OK),
@@ -212,7 +224,7 @@ def cases(ids: dict) -> dict[str, Case]:
         "measures.comment": Case(
             "POST",
             f"/measures/{p}/comments",
-            expect(OK, other_proposer=HIDDEN, council=FORBIDDEN),
+            expect(OK, other_proposer=HIDDEN, council=FORBIDDEN, member=FORBIDDEN),
             {"body": "Hinweis"},
         ),
         "measures.watch": Case("POST", f"/measures/{p}/watch", MEASURE_VIEW),
@@ -239,6 +251,7 @@ def cases(ids: dict) -> dict[str, Case]:
                 "committee-committee_id": str(ids["specialist"]),
                 "committee-result": "recommended",
                 "committee-comment": "",
+                "committee-csrf_token": "",
             },
         ),
     }
@@ -264,34 +277,44 @@ def test_every_route_has_an_expectation(app):
     assert endpoints == known, f"routes without expectation: {endpoints - known}"
 
 
+def _sign_in(client, user) -> str:
+    """Sign ``user`` in (None: stay anonymous); return a CSRF token of the session."""
+    client._cookies.clear()
+    if user is None:
+        return csrf_token(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    return csrf_token(client.get("/profile").get_data(as_text=True))
+
+
+def _fresh_world() -> tuple[World, dict]:
+    db.session.remove()
+    _empty_tables()
+    return build_world()
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_route_by_role(app_ctx, client, role):
-    """Walk every route as ``role``; each request on fresh data (POSTs change things)."""
+    """Walk every route as ``role``: GETs on one world, each POST on fresh data."""
     failures = []
-    for endpoint in sorted(cases(dict.fromkeys(ID_KEYS, 0))):
-        db.session.remove()
-        _empty_tables()
-        world, ids = build_world()
+    endpoints = cases(dict.fromkeys(ID_KEYS, 0))
+    gets = sorted(e for e, c in endpoints.items() if c.method == "GET")
+    posts = sorted(e for e, c in endpoints.items() if c.method != "GET")
+    world, ids = _fresh_world()
+    token = _sign_in(client, getattr(world, role))
+    for endpoint in gets + posts:
+        if endpoint in posts:
+            world, ids = _fresh_world()
+            token = _sign_in(client, getattr(world, role))
         case = cases(ids)[endpoint]
-        client._cookies.clear()
-        user = getattr(world, role)
-        token = None
-        if user is not None:
-            response = client.get("/login")
-            token = csrf_token(response.get_data(as_text=True))
-            client.post(
-                "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-            )
-            token = csrf_token(client.get("/profile").get_data(as_text=True))
-        else:
-            token = csrf_token(client.get("/login").get_data(as_text=True))
         if case.method == "GET":
             response = client.get(case.path)
         else:
             data = dict(case.data)
             data["csrf_token"] = token
-            if "committee-committee_id" in data:
-                data["committee-csrf_token"] = token
+            for key in data:
+                if key.endswith("-csrf_token"):  # a form with a prefix
+                    data[key] = token
             response = client.post(case.path, data=data)
         got = classify(response)
         response.close()  # a download holds its file open until closed

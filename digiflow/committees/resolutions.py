@@ -18,7 +18,7 @@ from digiflow.core.db import db
 from digiflow.core.errors import StaleObject, ValidationFailed
 from digiflow.core.permissions import require
 from digiflow.core.signals import resolution_changed
-from digiflow.core.time import now_or
+from digiflow.core.time import local_date, now_or
 from digiflow.org.models import Department
 from digiflow.users.models import User
 
@@ -62,8 +62,8 @@ def update_resolution(
             "Bitte begründen Sie, warum der Beschluss nicht umsetzbar ist.",
             "Please explain why the resolution cannot be implemented.",
         )
-    meeting_day = task.agenda_item.meeting.starts_at.date()
-    if target_date is not None and target_date < meeting_day:
+    session_day = local_date(task.agenda_item.meeting.starts_at)
+    if target_date is not None and target_date < session_day:
         raise ValidationFailed(
             "Der Zieltermin liegt vor der Sitzung.", "The target date is before the session."
         )

@@ -507,6 +507,52 @@ def test_only_one_approval_may_leave_a_state():
     assert error.line == line(text, "from: [draft, review]")
 
 
+def test_a_committee_transition_needs_its_state_to_ask_for_a_session():
+    text = edit(
+        "    on_enter:\n      - request_agenda_slot: council\n",
+        "    on_enter:\n      - notify: [owner]\n",
+    )
+    error = error_at(text, "transitions.vote.from")
+    assert error.message == (
+        "state 'council_vote' is left by the committee transition 'vote' but does not ask for "
+        "a session: add 'on_enter: [{request_agenda_slot: council}]' to the state, so that the "
+        "measure is offered for the agenda"
+    )
+    assert error.line == line(text, "from: council_vote")
+
+
+def test_a_state_that_asks_for_a_session_needs_a_committee_transition_of_that_type():
+    text = edit(
+        "    deadline_days: 10\n    reminder_days: [2]\n",
+        "    deadline_days: 10\n    reminder_days: [2]\n    on_enter:\n"
+        "      - request_agenda_slot: main\n",
+    )
+    error = error_at(text, "states.review.on_enter[0].request_agenda_slot")
+    assert error.message == (
+        "state 'review' asks for a session of a main committee, but no committee transition "
+        "of that type leaves it"
+    )
+
+
+def test_one_committee_transition_per_type_may_leave_a_state():
+    text = edit(
+        "withdraw:\n",
+        "  vote_again:\n"
+        "    from: [council_vote]\n"
+        "    label: {de: Nochmal, en: Again}\n"
+        "    committee:\n"
+        "      committee_type: council\n"
+        "      role: decision\n"
+        "      results: {recommended: done}\n"
+        "withdraw:\n",
+    )
+    error = error_at(text, "transitions.vote_again.from[0]")
+    assert error.message == (
+        "state 'council_vote' already waits for a council committee in transition 'vote'; "
+        "one committee transition per committee type may leave a state"
+    )
+
+
 def test_unreachable_state():
     text = edit(
         "  done:\n",

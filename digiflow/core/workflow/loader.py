@@ -809,6 +809,7 @@ class _SemanticChecks:
         for key, transition in self.transitions.items():
             self._check_transition(key, transition)
         self._check_one_approval_per_state()
+        self._check_agenda_slots()
         if self.withdraw is not None:
             self._state_ref(("withdraw", "to"), self.withdraw.to)
         # An unknown state name breaks the graph: reachability and dead ends would only repeat
@@ -987,6 +988,46 @@ class _SemanticChecks:
                         from_loc,
                         f"state {state!r} already opens the approval {first[state]!r}; "
                         "only one approval transition may leave a state",
+                    )
+
+    def _check_agenda_slots(self) -> None:
+        """A committee transition needs its state to ask for a session of its committee type
+        (the measure is offered for that committee's agenda), once per type and state; a state
+        that asks for a session needs a committee transition of that type to leave it."""
+        waiting: dict[tuple[str, str], str] = {}
+        for key, t in self.transitions.items():
+            if t.committee is None:
+                continue
+            ctype = t.committee.committee_type.value
+            for from_loc, state in self._from_locs(key, t):
+                if state not in self.states:
+                    continue  # reported as an unknown state
+                first = waiting.setdefault((state, ctype), key)
+                if first != key:
+                    self.report.at(
+                        from_loc,
+                        f"state {state!r} already waits for a {ctype} committee in "
+                        f"transition {first!r}; one committee transition per committee type "
+                        "may leave a state",
+                    )
+                    continue
+                slots = {a.request_agenda_slot for a in self.states[state].on_enter}
+                if t.committee.committee_type not in slots:
+                    self.report.at(
+                        from_loc,
+                        f"state {state!r} is left by the committee transition {key!r} but does "
+                        f"not ask for a session: add 'on_enter: [{{request_agenda_slot: "
+                        f"{ctype}}}]' to the state, so that the measure is offered for the "
+                        "agenda",
+                    )
+        for state_key, state in self.states.items():
+            for index, action in enumerate(state.on_enter):
+                ctype = action.request_agenda_slot
+                if ctype is not None and (state_key, ctype.value) not in waiting:
+                    self.report.at(
+                        ("states", state_key, "on_enter", index, "request_agenda_slot"),
+                        f"state {state_key!r} asks for a session of a {ctype.value} committee, "
+                        f"but no committee transition of that type leaves it",
                     )
 
     def _targets(self, t: TransitionDef) -> list[str]:

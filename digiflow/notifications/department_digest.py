@@ -1,4 +1,4 @@
-"""The monthly overview of open measures per department, for its heads."""
+"""The monthly overview of open measures and open resolutions per department, for its heads."""
 
 from __future__ import annotations
 
@@ -20,8 +20,13 @@ from digiflow.users.models import RoleAssignment, User
 def send_department_digests(now: datetime | None = None) -> int:
     """Queue one overview per department head (or deputy) for this month; return how many.
 
-    The dedupe key names the month, so a second run in the same month queues nothing.
+    It lists the department's open measures and the resolutions it is responsible for that are
+    still in progress (Beschlussverfolgung). The dedupe key names the month, so a second run in
+    the same month queues nothing.
     """
+    from digiflow.committees.agenda import number_of
+    from digiflow.committees.resolutions import open_resolutions
+
     now = now_or(now)
     today = local_date(now)
     month = today.strftime("%Y-%m")
@@ -36,7 +41,10 @@ def send_department_digests(now: datetime | None = None) -> int:
             .options(selectinload(Measure.workflow), selectinload(Measure.owner))
             .order_by(Measure.state_deadline.is_(None), Measure.state_deadline, Measure.id)
         ).all()
-        if not measures:
+        resolutions = [
+            (task, number_of(task.agenda_item)) for task in open_resolutions(department.id)
+        ]
+        if not measures and not resolutions:
             continue
         heads = db.session.scalars(
             sa.select(User)
@@ -57,6 +65,7 @@ def send_department_digests(now: datetime | None = None) -> int:
                 context={
                     "department": department,
                     "measures": measures,
+                    "resolutions": resolutions,
                     "today": today,
                     "on_behalf_of": behalf,
                     "overdue": [

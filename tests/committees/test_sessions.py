@@ -620,3 +620,26 @@ def test_a_deciding_body_s_resolution_is_tracked(world):
     assert task.status == ResolutionStatus.done and task.closed_at is not None
     db.session.refresh(reminder)
     assert reminder.cancelled_at is not None
+
+
+def test_invitations_reach_a_real_smtp_server_with_both_attachments(world, smtp):
+    from digiflow.notifications.delivery import sweep
+
+    measure = drive_to_committee(world, world.measure(title="E-Akte einführen"))
+    meeting = planned(world)
+    agenda.add_measure_item(meeting, measure, actor=world.secretary)
+    meetings.send_invitation(meeting, actor=world.secretary)
+    db.session.commit()
+    sweep()  # the approval and state-change mails of the measure's way go out too
+    assert sweep() == {}  # nothing twice
+    members = {*world.members, world.deputy_member, world.advisory}
+    invitations = [m for m in smtp.messages if m["Subject"].startswith("Einladung")]
+    received = {m["To"]: m for m in invitations}
+    assert len(invitations) == len(received) == len(members)
+    assert set(received) == {m.email for m in members}
+    message = received[world.members[0].email]
+    assert message["Subject"] == f"Einladung: {meeting.name}"
+    types = [part.get_content_type() for part in message.iter_attachments()]
+    assert types == ["text/calendar", "application/pdf"]
+    calendar = next(message.iter_attachments()).get_content()
+    assert "METHOD:REQUEST" in calendar and f'ATTENDEE;CN="{world.members[0].name}"' in calendar

@@ -9,7 +9,7 @@ The documents are German: they are official documents of the body. Output is rep
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from xml.sax.saxutils import escape
 
@@ -205,8 +205,11 @@ def minutes_pdf(meeting: Meeting, *, public_only: bool = False) -> bytes:
     return _render(story, title=title, subject=meeting.name)
 
 
-def paper_pdf(paper: Paper) -> bytes:
-    """A paper with its consultation sequence, text and proposed resolution."""
+def paper_pdf(paper: Paper, *, show_item: Callable[[AgendaItem], bool] | None = None) -> bytes:
+    """A paper with its consultation sequence, text and proposed resolution.
+
+    ``show_item`` tells which agenda items the reader may see; the session and result of the
+    others (a public paper dealt with in a non-public part) are left out."""
     story = [
         _p(paper.body.name if paper.body else "", SMALL),
         _p(f"{PAPER_TYPE_LABELS[paper.paper_type][0]} Nr. {paper.reference}", SMALL),
@@ -225,7 +228,7 @@ def paper_pdf(paper: Paper) -> bytes:
         item = consultation.agenda_item
         session = ""
         result = ""
-        if item is not None and item.deleted_at is None:
+        if item is not None and item.deleted_at is None and (show_item is None or show_item(item)):
             session = f"{meeting_day(item.meeting):%d.%m.%Y}"
             result = RESULT_LABELS_DE[item.result] if item.result else ""
         name = consultation.committee.name if consultation.committee else "–"

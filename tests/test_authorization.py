@@ -144,7 +144,7 @@ def _case_modules() -> list:
 
 
 def core_cases(ids: dict) -> dict[str, Case]:
-    p, d, c = ids["proposal"], ids["draft"], ids["committee"]
+    p, d = ids["proposal"], ids["draft"]
     return {
         "system.index": Case("GET", "/", ALL_OK),
         "system.healthz": Case("GET", "/healthz", expect(OK, anonymous=OK)),
@@ -242,17 +242,6 @@ def core_cases(ids: dict) -> dict[str, Case]:
             "POST",
             f"/measures/{p}/attachments/{ids['attachment']}/delete",
             expect(FORBIDDEN, other_proposer=HIDDEN, proposer=OK, office=OK),
-        ),
-        "measures.committee_result": Case(
-            "POST",
-            f"/measures/{c}/committee-result",
-            expect(FORBIDDEN, other_proposer=HIDDEN, secretary=OK),
-            {
-                "committee-committee_id": str(ids["specialist"]),
-                "committee-result": "recommended",
-                "committee-comment": "",
-                "committee-csrf_token": "",
-            },
         ),
     }
 

@@ -42,7 +42,7 @@ from digiflow.measures.collaboration import (
     update_measure_details,
     watch_measure,
 )
-from digiflow.measures.committee_views import committee_result_form
+from digiflow.measures.committee_views import committee_context
 from digiflow.measures.forms import (
     NO_CHOICE,
     AttachmentForm,
@@ -371,7 +371,7 @@ def _render_detail(
             )
             if may_attach
             else None,
-            committee_form=committee_result_form(measure, user),
+            **committee_context(measure, list(history), user),
             max_upload_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
             field_labels=FIELD_LABELS,
             action_labels=ACTION_LABELS,

@@ -51,6 +51,15 @@ def healthz() -> Any:
 @login_required
 def index() -> Any:
     """The start page: what waits for the signed-in user."""
+    from digiflow.committees.overview import (
+        Due,
+        Viewer,
+        department_resolutions,
+        is_overdue,
+        member_sessions,
+        secretary_committee_ids,
+        secretary_sessions,
+    )
     from digiflow.core.db import utcnow
     from digiflow.core.time import local_date
     from digiflow.measures.queries import (
@@ -61,13 +70,25 @@ def index() -> Any:
     )
 
     now = utcnow()
-    overdue, overdue_total = overdue_measures(current_user, now)
+    today = local_date(now)
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    overdue, overdue_total = overdue_measures(user, now)
+    is_secretary = secretary_committee_ids(user) != set()
+    resolutions, resolutions_total, departments = department_resolutions(user, Viewer(user), today)
     return render_template(
         "system/index.html",
-        today=local_date(now),
-        approvals=pending_approvals_for(current_user, now),
-        measures=my_measures(current_user),
+        today=today,
+        approvals=pending_approvals_for(user, now),
+        measures=my_measures(user),
         overdue=overdue,
         overdue_total=overdue_total,
-        changes=watched_changes(current_user, now),
+        changes=watched_changes(user, now),
+        is_secretary=is_secretary,
+        secretary_sessions=secretary_sessions(user, now) if is_secretary else [],
+        due=Due,
+        member_sessions=member_sessions(user, now),
+        resolutions=resolutions,
+        resolutions_total=resolutions_total,
+        resolution_departments=departments,
+        resolution_overdue={t.id for t in resolutions if is_overdue(t, today)},
     )

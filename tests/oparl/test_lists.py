@@ -223,12 +223,17 @@ def test_a_list_of_50_meetings_needs_no_more_queries_than_a_list_of_5(client, wo
     assert small <= 10
 
 
-@pytest.mark.parametrize(
-    "part",
-    ["organization", "person", "paper", "agenda-item", "consultation", "file", "membership"],
-)
-def test_other_lists_need_few_queries(client, oparl, query_counter, part):
-    with query_counter:
-        page = client.get(f"{V1}/body/{oparl.ids['body']}/{part}?limit=100").get_json()
-    assert len(page["data"]) >= 3
-    assert query_counter.count <= 10, query_counter.statements
+def test_other_lists_need_few_queries(client, oparl, query_counter):
+    for part in (
+        "organization",
+        "person",
+        "paper",
+        "agenda-item",
+        "consultation",
+        "file",
+        "membership",
+    ):
+        with query_counter:
+            page = client.get(f"{V1}/body/{oparl.ids['body']}/{part}?limit=100").get_json()
+        assert len(page["data"]) >= 3, part
+        assert query_counter.count <= 10, (part, query_counter.statements)

@@ -107,9 +107,11 @@ def is_web_url(text: str | None) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text.strip()
 
 
-def _license() -> str | None:
-    value = current_app.config.get("OPARL_LICENSE")
-    return value if is_web_url(value) else None
+def configured_url(key: str) -> str | None:
+    """A URL from the configuration (``OPARL_LICENSE``, ``OPARL_VENDOR``, ``OPARL_PRODUCT``);
+    None when unset or not an http(s) URL."""
+    value = current_app.config.get(key)
+    return value.strip() if is_web_url(value) else None
 
 
 def _base(type_name: str, id_url: str, created: datetime, modified: datetime) -> Obj:
@@ -151,10 +153,11 @@ def system() -> Obj:
         "body": url("bodies"),
         "name": f"digiflow – {names[0]}" if len(names) == 1 else "digiflow",
         "website": root,
-        "vendor": current_app.config.get("OPARL_VENDOR") or root,
-        "product": current_app.config.get("OPARL_PRODUCT") or root,
+        "vendor": configured_url("OPARL_VENDOR") or root,
+        "product": configured_url("OPARL_PRODUCT") or root,
     }
-    return _set(obj, license=_license())
+    # the licence of all published data, given once on the System as OParl recommends
+    return _set(obj, license=configured_url("OPARL_LICENSE"))
 
 
 BODY_LISTS = {
@@ -195,7 +198,6 @@ def load_bodies(rows: Sequence[Row]) -> list[Obj]:
             obj,
             shortName=body.short_name if body.short_name != body.name else None,
             website=body.website.strip() if is_web_url(body.website) else None,
-            license=_license(),
             ags=body.ags,
             classification=body.kind,
         )
@@ -490,7 +492,7 @@ def meeting_file(meeting: Meeting, kind: str) -> Obj:
         downloadUrl=url("file_download", file_id=ident),
         meeting=[url("meeting", meeting_id=meeting.id)],
     )
-    return _set(obj, fileLicense=_license())
+    return obj
 
 
 def paper_file(paper: Paper, modified: datetime) -> Obj:
@@ -508,7 +510,7 @@ def paper_file(paper: Paper, modified: datetime) -> Obj:
         downloadUrl=url("file_download", file_id=ident),
         paper=[url("paper", paper_id=paper.id)],
     )
-    return _set(obj, fileLicense=_license())
+    return obj
 
 
 def meeting(

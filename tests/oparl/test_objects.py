@@ -340,3 +340,27 @@ def test_error_messages_in_the_users_language(client, oparl, app_ctx, auth, lang
         "en": "The parameter limit must be a whole number from 1 to 100.",
     }
     assert error["message"] == expected[language]
+
+
+def test_licence_vendor_and_product_from_the_configuration(client, oparl, app_ctx):
+    keys = ("OPARL_LICENSE", "OPARL_VENDOR", "OPARL_PRODUCT")
+    old = {key: app_ctx.config.get(key) for key in keys}
+    try:
+        plain = get(client, f"{V1}/system")
+        assert "license" not in plain and plain["vendor"] == "http://localhost/"
+        app_ctx.config.update(
+            OPARL_LICENSE="https://creativecommons.org/licenses/by/4.0/",
+            OPARL_VENDOR="https://www.it-genossenschaft.example/",
+            OPARL_PRODUCT="keine URL",
+        )
+        system = get(client, f"{V1}/system")
+        validate(system, "System")
+        assert system["license"] == "https://creativecommons.org/licenses/by/4.0/"
+        assert system["vendor"] == "https://www.it-genossenschaft.example/"
+        assert system["product"] == "http://localhost/"  # not a URL: the installation's
+        # given once for everything, as OParl recommends: not repeated on bodies and files
+        body = get(client, f"{V1}/body/{oparl.ids['body']}")
+        assert "license" not in body
+        assert "fileLicense" not in get(client, f"{V1}/file/paper-{oparl.ids['motion']}")
+    finally:
+        app_ctx.config.update(old)

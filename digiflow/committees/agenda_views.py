@@ -199,10 +199,11 @@ def add_agenda_item(meeting_id: int) -> Any:
 @bp.post("/meetings/<int:meeting_id>/agenda/measures/<int:measure_id>")
 @login_required
 def add_measure_item(meeting_id: int, measure_id: int) -> Any:
-    meeting = _manageable(meeting_id)
+    meeting = load_meeting(meeting_id)
     measure = db.session.get(Measure, measure_id) if measure_id <= MAX_ID else None
     if measure is None or not can(current_user, "measure.view", measure):
         abort(404)
+    forbid_unless("meeting.manage", meeting)
     key = f"m{measure_id}"
     form = OfferedItemForm()
     if not form.validate():
@@ -225,10 +226,11 @@ def add_measure_item(meeting_id: int, measure_id: int) -> Any:
 @bp.post("/meetings/<int:meeting_id>/agenda/papers/<int:paper_id>")
 @login_required
 def add_paper_item(meeting_id: int, paper_id: int) -> Any:
-    meeting = _manageable(meeting_id)
+    meeting = load_meeting(meeting_id)
     paper = db.session.get(Paper, paper_id) if paper_id <= MAX_ID else None
     if paper is None or not can(current_user, "paper.view", paper):
         abort(404)
+    forbid_unless("meeting.manage", meeting)
     key = f"p{paper_id}"
     form = OfferedItemForm()
     if not form.validate():
@@ -253,8 +255,9 @@ def add_paper_item(meeting_id: int, paper_id: int) -> Any:
 @bp.post("/meetings/<int:meeting_id>/agenda/minutes/<int:earlier_id>")
 @login_required
 def add_minutes_item(meeting_id: int, earlier_id: int) -> Any:
-    meeting = _manageable(meeting_id)
+    meeting = load_meeting(meeting_id)
     earlier = load_meeting(earlier_id)
+    forbid_unless("meeting.manage", meeting)
     key = f"s{earlier_id}"
     form = OfferedItemForm()
     if not form.validate():

@@ -11,7 +11,15 @@ from digiflow.measures.models import HistoryEntry, Measure
 from digiflow.measures.operations import submit_measure
 from tests.browser.axe import assert_no_serious_violations
 from tests.browser.conftest import login, logout
-from tests.factories import PASSWORD, World, complete_fields, make_substitute, make_user
+from tests.browser.test_sessions import hold_session
+from tests.factories import (
+    PASSWORD,
+    SessionWorld,
+    World,
+    complete_fields,
+    make_substitute,
+    make_user,
+)
 
 
 def approvals(page: Page):  # noqa: ANN201
@@ -43,7 +51,9 @@ def as_user(page: Page, user, title: str) -> None:  # noqa: ANN001
 
 
 def test_whole_journey_through_the_default_workflow(page: Page) -> None:
-    world = World()
+    world = SessionWorld()
+    for committee in (world.specialist, world.main):
+        committee.urgent_notice_days = 0  # sessions today need the shortest notice
     complete_fields()  # catalog entries: a field of action and a priority
     db.session.commit()
     title = "Digitaler Bauantrag (Journey)"
@@ -79,17 +89,13 @@ def test_whole_journey_through_the_default_workflow(page: Page) -> None:
     decide(page, "Genehmigen")
     state_is(page, "Beschlussempfehlung")
 
+    # the committees decide in their sessions (urgent sessions today, see test_sessions.py)
     as_user(page, world.secretary, title)
-    form = page.locator("form[action$='committee-result']")
-    form.get_by_label("Gremium").select_option(label=world.specialist.name)
-    form.locator("select[name='committee-result']").select_option(value="recommended")
-    form.get_by_label("Beschlusstext oder Abstimmungsergebnis").fill("9 Ja, 2 Nein")
-    form.get_by_role("button", name="Ergebnis erfassen").click()
+    hold_session(page, world.specialist, title)
+    open_measure(page, title)
     state_is(page, "Freigabe")
-    form = page.locator("form[action$='committee-result']")
-    form.get_by_label("Gremium").select_option(label=world.main.name)
-    form.locator("select[name='committee-result']").select_option(value="recommended")
-    form.get_by_role("button", name="Ergebnis erfassen").click()
+    hold_session(page, world.main, title)
+    open_measure(page, title)
     state_is(page, "Umsetzung")
 
     as_user(page, world.proposer, title)

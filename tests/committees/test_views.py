@@ -594,3 +594,19 @@ def test_moving_needs_a_reason_once_invited_and_a_stale_form_is_refused(world, c
     html = html_of(client.get(f"/meetings/{meeting.id}"))
     assert "Abgesagt" in html and "Keine Beratungsgegenstände" in html
     assert "Nur geplante oder eingeladene Sitzungen" in html_of(client.get(url))
+
+
+def test_pages_speak_english_to_english_users(world, client, auth):
+    meeting = meeting_with_both_parts(world)
+    reader = make_user(name="Ole Ostermann", language="en")
+    db.session.commit()
+    login(auth, reader)
+    html = html_of(client.get(f"/meetings/{meeting.id}"))
+    assert '<html lang="en">' in html
+    for text in ("Agenda", "Public part", "Submission deadline", "not invited yet"):
+        assert text in html, text
+    assert "Tagesordnung als PDF" not in html and "Vorlagenschluss" not in html
+    html = html_of(client.get(f"/committees/{world.specialist.id}"))
+    assert "Members" in html and "Specialist committee" in html and "Deputy member" in html
+    html = html_of(client.get("/meetings/"))
+    assert "Session calendar" in html and "Upcoming sessions" in html

@@ -47,9 +47,10 @@ from digiflow.committees.models import (
 from digiflow.committees.notifications import invitees
 from digiflow.committees.pdf import agenda_pdf, minutes_pdf
 from digiflow.committees.session import CARRIED
-from digiflow.core.db import db
+from digiflow.core.db import db, utcnow
 from digiflow.core.errors import DomainError
 from digiflow.core.permissions import can
+from digiflow.core.time import LOCAL_TZ
 from digiflow.measures.models import Measure
 from digiflow.org.models import Committee
 from digiflow.users.models import User
@@ -465,9 +466,9 @@ def _render_edit(
         start = meeting.starts_at
         form = EditMeetingForm(formdata=None)
         form.day.data = ops.meeting_day(meeting)
-        form.starts.data = start.astimezone(ops.LOCAL_TZ).time().replace(second=0, microsecond=0)
+        form.starts.data = start.astimezone(LOCAL_TZ).time().replace(second=0, microsecond=0)
         if meeting.ends_at is not None:
-            form.ends.data = meeting.ends_at.astimezone(ops.LOCAL_TZ).time()
+            form.ends.data = meeting.ends_at.astimezone(LOCAL_TZ).time()
         form.location_id.data = meeting.location_id
     form.location_id.choices = location_choices(meeting.committee.body_id, keep=meeting.location_id)
     form.version.data = meeting.version
@@ -567,7 +568,7 @@ def _render_invitation(meeting: Meeting, status: int = 200, form: InvitationForm
             recipients=invitees(meeting),
             form=form,
             sendable=sendable,
-            started=meeting.starts_at <= ops.now_or(None),
+            started=meeting.starts_at <= utcnow(),
             session_day=ops.meeting_day(meeting),
             url=meeting_url(meeting),
         ),

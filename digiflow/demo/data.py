@@ -1,10 +1,12 @@
-"""A demo Landkreis: departments, committees, one user per role, about 40 measures.
+"""A demo Landkreis: departments, committees with their members, one user per role, about 40
+measures, and a year of sessions.
 
 Every measure is driven to its state through the real operations, with timestamps spread
-over the past months, so that its history is real. The situations follow the council
-documents in ``shared/seeds/``: the Hildesheim motion (1.0 M€ locked until a concept and the
-specialist committee's recommendation, released by the Kreisausschuss), the Hannover strategy
-paper (a digitalization office, broadband coordination) and the Langenhagen "Digitale Kommune
+over the past months, so that its history is real; committee results come from sessions
+(:mod:`digiflow.demo.sessions`). The situations follow the council documents in
+``shared/seeds/``: the Hildesheim motion (1.0 M€ locked until a concept and the specialist
+committee's recommendation, released by the Kreisausschuss), the Hannover strategy paper (a
+digitalization office, broadband coordination) and the Langenhagen "Digitale Kommune
 Niedersachsen" analysis (fields of action and overarching goals).
 """
 
@@ -20,12 +22,13 @@ import sqlalchemy as sa
 from digiflow.catalogs.models import CatalogEntry, CatalogKind
 from digiflow.core.db import db, utcnow
 from digiflow.core.roles import CommitteeType, Role
+from digiflow.demo.council import seat_council
+from digiflow.demo.sessions import PATHS, SessionDemo, first_day
 from digiflow.funding.models import FundingProgramme, FundingProvider
 from digiflow.measures.models import Comment, Decision, Measure, Watch
 from digiflow.measures.operations import (
     create_measure,
     decide_approval,
-    record_committee_result,
     submit_measure,
     transition_measure,
     withdraw_measure,
@@ -57,6 +60,11 @@ COMMITTEES = [
     ("KT", "Kreistag", CommitteeType.council),
     ("AG DIG", "Unter-AG Digitalisierung", CommitteeType.working_group),
 ]
+COMMITTEE_DESCRIPTIONS = {
+    "AG DIG": "Offene Arbeitsgruppe nach dem Antrag zum Haushalt: interessierte "
+    "Kreistagsabgeordnete und die Verwaltung arbeiten dem Fachausschuss zu; monatliche "
+    "Sitzungen, nicht öffentlich.",
+}
 
 CATALOGS = {
     CatalogKind.field_of_action: [
@@ -152,7 +160,7 @@ class MeasureSpec:
 
 MEASURES = [
     MeasureSpec(
-        "Digitalisierungskonzept des Landkreises 2024",
+        "Digitalisierungskonzept des Landkreises",
         "FB 10",
         "implementation",
         60_000,
@@ -160,7 +168,7 @@ MEASURES = [
         "internal",
         "high",
         "Konzept als Voraussetzung für die Freigabe der gesperrten Mittel von 1,0 Mio. € "
-        "(Antrag der Gruppe zum Haushalt 2024).",
+        "(Antrag der SPD-Fraktion und der Gruppe Grüne/Linke zum Haushalt).",
     ),
     MeasureSpec(
         "Einführung der E-Akte in der Kreisverwaltung",
@@ -423,26 +431,10 @@ MEASURES = [
     ),
 ]
 
-# the paths the demo takes through the default workflow, step by step
-_FULL_PATH = [
-    "submit",
-    "approve_head",
-    "approve_office",
-    "cosign_finance",
-    "cosign_office",
-    "committee_recommended",
-    "release_recommended",
-    "complete",
-]
-_STOP_AFTER = {
-    "draft": 0,
-    "proposal": 1,
-    "concept": 3,
-    "committee_recommendation": 5,
-    "budget_release": 6,
-    "implementation": 7,
-    "completed": 8,
-}
+# the paths the demo takes through the default workflow, step by step, up to the committees
+# (the sessions take the measures of ``sessions.PATHS`` on from there)
+_FULL_PATH = ["submit", "approve_head", "approve_office", "cosign_finance", "cosign_office"]
+_STOP_AFTER = {"draft": 0, "proposal": 1, "concept": 3}
 _SMALL_PATH = ["submit", "approve_office", "complete"]
 _SMALL_STOP_AFTER = {"draft": 0, "proposal": 1, "implementation": 2, "completed": 3}
 
@@ -457,8 +449,10 @@ class DemoLoader:
         self.departments: dict[str, Department] = {}
         self.committees: dict[str, Committee] = {}
         self.catalog: dict[tuple[CatalogKind, str], CatalogEntry] = {}
+        self._password_hash: str | None = None
 
     def load(self) -> dict[str, int]:
+        """Fill the database; return the number of measures per state."""
         body = Body(
             name="Landkreis Leinebergland (Demo)",
             short_name="LK Leinebergland",
@@ -478,6 +472,7 @@ class DemoLoader:
                 type=ctype,
                 notice_days=7 if ctype != CommitteeType.working_group else 5,
                 is_public=ctype != CommitteeType.working_group,
+                description=COMMITTEE_DESCRIPTIONS.get(short, ""),
             )
         db.session.add_all([*self.departments.values(), *self.committees.values()])
         for kind, entries in CATALOGS.items():
@@ -500,7 +495,19 @@ class DemoLoader:
         db.session.add_all(self.programmes)
         db.session.flush()
         self._users()
-        counts = self._measures()
+        council = seat_council(
+            body=body,
+            admin=self.users["admin"],
+            users=self.users,
+            committees=self.committees,
+            make_user=lambda email, name: self._account(email, name),
+            email_domain=EMAIL_DOMAIN,
+            since=first_day(self.now),
+            until=self.now.date(),
+        )
+        self.sessions = SessionDemo(self, council, self.now)
+        self._measures()
+        self.sessions.run()
         today = self.now.date()
         db.session.add(
             Substitute(
@@ -512,15 +519,49 @@ class DemoLoader:
             )
         )
         db.session.flush()
-        return counts
+        return dict(
+            db.session.execute(
+                sa.select(Measure.state, sa.func.count(Measure.id)).group_by(Measure.state)
+            ).all()
+        )
+
+    def summary(self) -> dict[str, int]:
+        """Sessions (all, held), papers and tracked resolutions the demo made."""
+        return self.sessions.summary()
+
+    def _account(
+        self, email: str, name: str, department: Department | None = None, language: str = "de"
+    ) -> User:
+        """A demo account with the demo password. The first is made by ``create_user``; the
+        others share its password hash (hashing is slow by design, and the demo has many
+        accounts with the same documented password)."""
+        if self._password_hash is None:
+            user = create_user(
+                email=email,
+                name=name,
+                password=DEMO_PASSWORD,
+                department=department,
+                language=language,
+            )
+            self._password_hash = user.password_hash
+            return user
+        user = User(
+            email=email,
+            name=name,
+            language=language,
+            department=department,
+            password_hash=self._password_hash,
+        )
+        db.session.add(user)
+        db.session.flush()
+        return user
 
     def _users(self) -> None:
         for key, local, name, dept, roles in USERS:
             department = self.departments[dept] if dept else None
-            user = create_user(
-                email=f"{local}@{EMAIL_DOMAIN}",
-                name=name,
-                password=DEMO_PASSWORD,
+            user = self._account(
+                f"{local}@{EMAIL_DOMAIN}",
+                name,
                 department=department,
                 language="en" if key == "office2" else "de",
             )
@@ -533,21 +574,30 @@ class DemoLoader:
                     assign_role(user, role, committee=self.committees[scope])
             self.users[key] = user
 
-    def _people(self, department: str) -> tuple[User, User]:
+    def people_of(self, department: str) -> tuple[User, User]:
+        """The proposer and the head of ``department`` (short name)."""
         number = department.split()[-1]
         return self.users[f"proposer{number}"], self.users[f"head{number}"]
 
-    def _measures(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
+    def _measures(self) -> None:
         for index, spec in enumerate(MEASURES):
-            start = self.now - timedelta(days=self.random.randint(20, 240))
-            measure = self._drive(spec, start, index)
-            counts[measure.state] = counts.get(measure.state, 0) + 1
-        return counts
+            path = PATHS.get(spec.title)
+            if path is None:
+                start = self.now - timedelta(days=self.random.randint(20, 240))
+                self._drive(spec, _Clock(start, self.now, self.random), index)
+                continue
+            # to the Fachausschuss's state in time for the session of its round
+            earliest, latest = self.sessions.reach_window(path)
+            reach = earliest + (latest - earliest) * self.random.random()
+            start = reach - timedelta(days=self.random.randint(25, 60))
+            clock = _Schedule(start, reach, len(_FULL_PATH) + 1, self.random)
+            measure = self._drive(spec, clock, index, to_committee=True)
+            self.sessions.waiting(measure, spec, path)
 
-    def _drive(self, spec: MeasureSpec, start: datetime, index: int) -> Measure:
-        proposer, head = self._people(spec.department)
-        clock = _Clock(start, self.now, self.random)
+    def _drive(
+        self, spec: MeasureSpec, clock: _Clock | _Schedule, index: int, to_committee: bool = False
+    ) -> Measure:
+        proposer, head = self.people_of(spec.department)
         budget_year = 2024 + index % 3
         providers = [e for (kind, _), e in self.catalog.items() if kind == CatalogKind.it_provider]
         measure = create_measure(
@@ -573,6 +623,12 @@ class DemoLoader:
         )
         self._enrich(measure, spec, index, proposer, head)
         small = measure.workflow.name == "small_measure"
+        if to_committee:
+            assert not small, spec.title
+            for action in _FULL_PATH:
+                self._step(measure, action, proposer, head, clock)
+            assert measure.state == "committee_recommendation", (spec.title, measure.state)
+            return measure
         target = spec.target
         if target == "withdrawn":
             if index % 2:
@@ -614,16 +670,31 @@ class DemoLoader:
                     comment="Zurückgestellt auf das nächste Haushaltsjahr.",
                 )
             return measure
-        path, stops = (_SMALL_PATH, _SMALL_STOP_AFTER) if small else (_FULL_PATH, _STOP_AFTER)
-        stop = stops.get(target, stops["implementation"] if small else 0)
-        for action in path[:stop]:
+        if small:
+            for action in _SMALL_PATH[: _SMALL_STOP_AFTER.get(target, 2)]:
+                self._step(measure, action, proposer, head, clock)
+            return measure
+        # beyond the concept, measures of the full workflow go through the sessions (PATHS)
+        assert target in _STOP_AFTER, (spec.title, target)
+        for action in _FULL_PATH[: _STOP_AFTER[target]]:
             self._step(measure, action, proposer, head, clock)
         # leave some chains half way, so that the parallel co-signing shows
         if target == "concept" and index % 2:
             self._step(measure, "cosign_finance", proposer, head, clock)
-        if target == "proposal" and index % 2 and not small:
+        if target == "proposal" and index % 2:
             self._step(measure, "approve_head", proposer, head, clock)
         return measure
+
+    def complete(self, measure: Measure, now: datetime) -> None:
+        """The department reports the measure as done (after the funds were released)."""
+        proposer, head = self.people_of(measure.department.short_name)
+        transition_measure(
+            measure,
+            "complete",
+            actor=proposer if measure.owner_id == proposer.id else head,
+            now=now,
+            comment="Umgesetzt und in den Betrieb übergeben.",
+        )
 
     def _enrich(
         self, measure: Measure, spec: MeasureSpec, index: int, proposer: User, head: User
@@ -649,7 +720,7 @@ class DemoLoader:
         db.session.flush()
 
     def _step(
-        self, measure: Measure, action: str, proposer: User, head: User, clock: _Clock
+        self, measure: Measure, action: str, proposer: User, head: User, clock: _Clock | _Schedule
     ) -> None:
         users = self.users
         if action == "submit":
@@ -668,24 +739,6 @@ class DemoLoader:
                 decision=Decision.approve,
                 now=clock.tick(),
                 step="finance",
-            )
-        elif action == "committee_recommended":
-            record_committee_result(
-                measure,
-                actor=users["secretary"],
-                committee=self.committees["FPDI"],
-                result="recommended",
-                now=clock.tick(),
-                comment="Der Ausschuss empfiehlt die Freigabe (9 Ja, 2 Nein, 1 Enthaltung).",
-            )
-        elif action == "release_recommended":
-            record_committee_result(
-                measure,
-                actor=users["secretary"],
-                committee=self.committees["KA"],
-                result="recommended",
-                now=clock.tick(),
-                comment="Der Kreisausschuss gibt die gesperrten Mittel frei.",
             )
         elif action == "complete":
             transition_measure(
@@ -711,6 +764,20 @@ class _Clock:
         step = timedelta(days=self.random.randint(1, 9), hours=self.random.randint(0, 6))
         self.current = min(self.current + step, self.end - timedelta(minutes=1))
         return self.current
+
+
+class _Schedule:
+    """Hands out ``count`` increasing moments from ``start`` to ``end`` (both included): a
+    measure's history that has to arrive at a session in time."""
+
+    def __init__(self, start: datetime, end: datetime, count: int, rng: random.Random) -> None:
+        span = (end - start).total_seconds()
+        inner = sorted(rng.uniform(0, span) for _ in range(count - 2))
+        self.moments = [start, *(start + timedelta(seconds=s) for s in inner), end]
+        self.random = rng
+
+    def tick(self) -> datetime:
+        return self.moments.pop(0)
 
 
 def is_loaded() -> bool:

@@ -308,7 +308,7 @@ def test_size_limit(world, client, auth, upload_dir, app, monkeypatch):
 def test_too_large_request_on_a_page_with_more_forms(
     world, client, auth, upload_dir, app, monkeypatch
 ):
-    """The committee secretary's form is on the page too: the body must not be read again."""
+    """The page with every panel (actions, the committee panel): the body is not read again."""
     monkeypatch.setitem(app.config, "MAX_UPLOAD_BYTES", 1000)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000 + 64 * 1024)
     office = make_user(Role.digitalization_office, (Role.committee_secretary, world.specialist))
@@ -319,9 +319,7 @@ def test_too_large_request_on_a_page_with_more_forms(
     assert measure.state == "committee_recommendation"
     db.session.commit()
     auth.login(office.email, PASSWORD)
-    assert "Ergebnis des Gremiums erfassen" in client.get(f"/measures/{measure.id}").get_data(
-        as_text=True
-    )
+    assert "Beratung in den Gremien" in client.get(f"/measures/{measure.id}").get_data(as_text=True)
     response = upload(client, measure, "riesig.pdf", PDF_BYTES + b"%" * (200 * 1024))
     assert response.status_code == 413
     assert "Die Datei ist zu groß" in response.get_data(as_text=True)

@@ -280,7 +280,7 @@ def load_committees(rows: Sequence[Row]) -> list[Obj]:
     seats: dict[int, list[int]] = defaultdict(list)
     for membership_id, committee_id in db.session.execute(
         sa.select(Membership.id, Membership.committee_id)
-        .where(Membership.committee_id.in_(committees), Membership.deleted_at.is_(None))
+        .where(Membership.committee_id.in_(list(committees)), Membership.deleted_at.is_(None))
         .order_by(Membership.id)
     ):
         seats[committee_id].append(membership_id)
@@ -657,13 +657,9 @@ def load(rows: Sequence[Row]) -> list[Obj]:
     """The objects of ``rows``, in their order (one batch per loader)."""
     by_loader: dict[Callable, list[Row]] = defaultdict(list)
     for row in rows:
-        by_loader[_loader(row.kind)].append(row)
+        by_loader[LOADERS[row.kind]].append(row)
     done: dict[tuple[str, int], Obj] = {}
     for loader, group in by_loader.items():
         for row, obj in zip(group, loader(group), strict=True):
             done[(row.kind, row.id)] = obj
     return [done[(row.kind, row.id)] for row in rows]
-
-
-def _loader(kind: str) -> Callable[[Sequence[Row]], list[Obj]]:
-    return LOADERS[kind]

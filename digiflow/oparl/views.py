@@ -58,6 +58,12 @@ def _not_found(_error: Exception) -> Response:
     )
 
 
+@bp.get("/<path:unknown>")
+def not_found(unknown: str) -> Response:
+    """Any other URL under /oparl/v1: a JSON 404 like an unknown object's."""
+    abort(404)
+
+
 # -- lists and objects -------------------------------------------------------------------------
 
 

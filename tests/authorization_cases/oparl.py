@@ -53,6 +53,7 @@ def cases(ids: dict) -> dict[str, Case]:
             "GET", f"{v1}/file/paper-{ids['nonpublic_paper']}/download", NEVER
         ),
     }
+    out["oparl.not_found"] = Case("GET", f"{v1}/meetings", NEVER)
     for endpoint, part in lists.items():
         out[f"oparl.{endpoint}"] = Case("GET", f"{v1}/body/{body}/{part}", PUBLIC)
     return out

@@ -258,6 +258,9 @@ def test_what_is_not_public_or_does_not_exist_answers_404(client, oparl):
         "body/999999",
         "body/999999/meeting",
         "legislative-term/999999",
+        "meetings",  # no such list
+        "system/",
+        "body/1/meetings",
     ]
     for path in missing:
         error = get(client, f"{V1}/{path}", status=404)

@@ -48,10 +48,15 @@ def _user(local: str) -> User:
     return db.session.scalar(sa.select(User).where(User.email == f"{local}@{EMAIL_DOMAIN}"))
 
 
-def test_demo_load_fills_every_state_with_real_history(app_ctx):
+# Each test loads the whole demo (a few seconds), so the checks are grouped into two tests.
+
+
+def test_demo_load_fills_every_state_with_real_history_and_seats_the_council(app_ctx):
     now = utcnow()
     _load(app_ctx)
     check_histories(now)
+    check_accounts()
+    check_members(local_date(utcnow()))
 
 
 def check_histories(now: datetime) -> None:
@@ -135,9 +140,19 @@ def _committee_results_come_from_sessions(measures: list[Measure]) -> None:
     assert len(ties) == 1 and ties[0].to_state == "rejected"
 
 
-def test_sessions_papers_and_resolutions_of_the_demo(app_ctx):
+def test_sessions_papers_and_resolutions_of_the_demo_which_is_not_loaded_twice(app_ctx):
     _load(app_ctx)
     check_sessions(utcnow())
+
+    runner = app_ctx.test_cli_runner()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Measure))
+    meetings = db.session.scalar(sa.select(sa.func.count()).select_from(Meeting))
+    again = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert again.exit_code == 0 and "bereits" in again.output
+    refused = runner.invoke(args=["demo", "load"])
+    assert refused.exit_code != 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Measure)) == count
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == meetings
 
 
 def check_sessions(now: datetime) -> None:
@@ -314,8 +329,8 @@ def check_members(today: date) -> None:
     assert min(t.starts_on for t in terms) <= min(m.starts_on for m in specialist)
 
 
-def test_one_user_per_role_with_the_documented_password(app_ctx):
-    assert app_ctx.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+def check_accounts() -> None:
+    """One user per role, all with the documented password."""
     users = db.session.scalars(sa.select(User)).all()
     held = {role for user in users for role in user.roles}
     assert held >= {r for r in Role if r != Role.legal}
@@ -323,17 +338,3 @@ def test_one_user_per_role_with_the_documented_password(app_ctx):
         sa.select(User).where(User.email == f"digitalisierung@{EMAIL_DOMAIN}")
     )
     assert office.check_password(DEMO_PASSWORD)
-    check_members(local_date(utcnow()))
-
-
-def test_demo_is_not_loaded_twice(app_ctx):
-    runner = app_ctx.test_cli_runner()
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(Measure))
-    meetings = db.session.scalar(sa.select(sa.func.count()).select_from(Meeting))
-    again = runner.invoke(args=["demo", "load", "--if-empty"])
-    assert again.exit_code == 0 and "bereits" in again.output
-    refused = runner.invoke(args=["demo", "load"])
-    assert refused.exit_code != 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Measure)) == count
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == meetings

@@ -503,7 +503,7 @@ class SessionDemo:
             for key, role in seats.items():
                 if role == MemberRole.deputy:
                     status[key] = excused
-            away = ["paulsen", "reinecke", "timmermann", "mertens", "harms"][n % 5]
+            away = ["prueser", "reinecke", "timmermann", "mertens", "harms"][n % 5]
             if n % 3:
                 status[away] = excused
             deputy = DEPUTIES.get(self.council.faction[away] or "")
@@ -517,7 +517,7 @@ class SessionDemo:
                 status["wiechers"] = excused
         elif s.committee == "KT":
             status["voigt"] = excused
-            status[["paulsen", "timmermann", "reinecke"][n % 3]] = excused
+            status[["prueser", "timmermann", "reinecke"][n % 3]] = excused
         else:
             if n % 2:
                 status[["gieseke", "focken"][n // 2 % 2]] = excused

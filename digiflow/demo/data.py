@@ -741,13 +741,7 @@ class DemoLoader:
                 step="finance",
             )
         elif action == "complete":
-            transition_measure(
-                measure,
-                "complete",
-                actor=proposer if measure.owner_id == proposer.id else head,
-                now=clock.tick(),
-                comment="Umgesetzt und in den Betrieb übergeben.",
-            )
+            self.complete(measure, clock.tick())
         else:  # pragma: no cover - programming error in the demo paths
             raise AssertionError(action)
 

@@ -27,6 +27,8 @@ bp = Blueprint("oparl", __name__, url_prefix="/oparl/v1")
 csrf.exempt(bp)
 
 JSON = "application/json; charset=utf-8"
+#: ids are 32-bit integers; a larger number in a URL is no object (not a database error)
+MAX_ID = 2**31 - 1
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -107,6 +109,8 @@ def _list(rows: published.Rows) -> Response:
 
 def _one(rows: published.Rows, kind: str, id_: int) -> tuple[Any, dict]:
     """The row and the object ``kind``/``id_`` among the published ``rows``, or 404."""
+    if id_ > MAX_ID:
+        abort(404)
     _count, query = published.page_rows(rows, filters=[], kind=kind, id_=id_)
     row = db.session.execute(query).first()
     if row is None:
@@ -115,7 +119,7 @@ def _one(rows: published.Rows, kind: str, id_: int) -> tuple[Any, dict]:
 
 
 def _body(body_id: int) -> Body:
-    body = db.session.get(Body, body_id)
+    body = db.session.get(Body, body_id) if body_id <= MAX_ID else None
     if body is None:
         abort(404)
     return body

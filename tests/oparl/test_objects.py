@@ -258,6 +258,10 @@ def test_what_is_not_public_or_does_not_exist_answers_404(client, oparl):
         "body/999999",
         "body/999999/meeting",
         "legislative-term/999999",
+        "meeting/99999999999999999999",
+        "organization/committee-99999999999999999999",
+        "file/paper-99999999999999999999/download",
+        "body/99999999999999999999/paper",
         "meetings",  # no such list
         "system/",
         "body/1/meetings",

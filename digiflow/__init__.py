@@ -105,7 +105,7 @@ def register_models() -> None:
 
 def register_blueprints(app: Flask) -> None:
     import digiflow.admin.outbox_views  # noqa: F401
-    import digiflow.measures.committee_views  # noqa: F401 - routes of the measures blueprint
+    import digiflow.measures.committee_views  # noqa: F401 - the measure page's committee panel
     import digiflow.measures.list_views  # noqa: F401 - routes of the measures blueprint
     import digiflow.measures.views  # noqa: F401 - routes of the measures blueprint
     import digiflow.users.substitute_views  # noqa: F401 - routes of the auth blueprint

@@ -101,6 +101,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SERIES_HORIZON_DAYS": int(env("SERIES_HORIZON_DAYS", "365")),
         "SUBMISSION_REMINDER_DAYS": int(env("SUBMISSION_REMINDER_DAYS", "3")),
         "RESOLUTION_TARGET_DAYS": int(env("RESOLUTION_TARGET_DAYS", "90")),
+        # OParl: the licence of the published data, and the System's vendor and product URLs
+        "OPARL_LICENSE": env("OPARL_LICENSE"),
+        "OPARL_VENDOR": env("OPARL_VENDOR"),
+        "OPARL_PRODUCT": env("OPARL_PRODUCT"),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "PASSWORD_HASH_METHOD": "scrypt",

@@ -13,7 +13,9 @@ Besides ``World``'s people: ``member``, a council member who sits in the special
 - ``paper``: an information paper routed to the specialist committee; ``nonpublic_paper``: a
   non-public one;
 - ``membership``: the member's seat; ``location``: the session room; ``group``: her faction;
-- ``series``: a monthly series of the working group's sessions (``working_group`` committee).
+- ``series``: a monthly series of the working group's sessions (``working_group`` committee);
+- ``feed`` and ``feed_token``: the proposer's personal calendar feed and its secret token;
+- ``body``: the body; ``consultation``: the first consultation of ``paper``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from digiflow.committees import agenda, meetings, papers, session
+from digiflow.committees.feeds import issue_feed
 from digiflow.committees.members import add_member, create_group, create_location
 from digiflow.committees.models import AttendanceStatus, ResolutionTask
 from digiflow.core.db import db, utcnow
@@ -45,6 +48,10 @@ COMMITTEE_ID_KEYS = (
     "working_group",
     "meeting_version",
     "held_version",
+    "feed",
+    "feed_token",
+    "body",
+    "consultation",
 )
 
 
@@ -143,8 +150,13 @@ def build_committee_world(world: World) -> dict[str, int]:
         rrule="FREQ=MONTHLY;COUNT=3",
         first_start=now + timedelta(days=10),
     )
+    feed, token = issue_feed(world.proposer)
     db.session.flush()
     return {
+        "feed": feed.id,
+        "feed_token": token,
+        "body": world.body.id,
+        "consultation": paper.consultations[0].id,
         "meeting": meeting.id,
         "public_item": public_item.id,
         "nonpublic_item": nonpublic_item.id,

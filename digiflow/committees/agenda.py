@@ -251,7 +251,7 @@ def add_item(
     db.session.add(item)
     db.session.flush()
     if paper is not None:
-        consultation = consultation_for(paper, meeting.committee)
+        consultation = consultation_for(paper, meeting.committee, now)
         consultation.agenda_item = item
         consultation.updated_at = now
     meeting.updated_at = now
@@ -328,7 +328,8 @@ def minutes_to_approve(meeting: Meeting) -> list[Meeting]:
 def add_minutes_approval_item(
     meeting: Meeting, earlier: Meeting, *, actor: User, now: datetime | None = None
 ) -> AgendaItem:
-    """Put the approval of an earlier session's minutes on the agenda (public part)."""
+    """Put the approval of an earlier session's minutes on the agenda: in the public part when
+    the session has one, else (a non-public committee such as a working group) non-public."""
     if earlier.id not in {m.id for m in minutes_to_approve(meeting)}:
         raise IllegalTransition(
             "Die Niederschrift dieser Sitzung kann hier nicht genehmigt werden.",
@@ -338,7 +339,7 @@ def add_minutes_approval_item(
         meeting,
         actor=actor,
         title=f"Genehmigung der Niederschrift über die Sitzung am {meeting_day(earlier):%d.%m.%Y}",
-        is_public=True,
+        is_public=meeting.is_public,
         now=now,
         _approves=earlier,
     )

@@ -355,11 +355,13 @@ def waiting_papers(committee: Committee) -> list[Paper]:
     return [p for p in candidates if needs_session(p, committee)]
 
 
-def consultation_for(paper: Paper, committee: Committee) -> Consultation:
+def consultation_for(
+    paper: Paper, committee: Committee, now: datetime | None = None
+) -> Consultation:
     """The consultation an agenda item of ``committee`` fills: the first one routed there and
     not yet on an agenda; after a deferral or a cancelled session a new one of the same kind;
     for a measure's paper, one from its workflow."""
-    now = now_or(None)
+    now = now_or(now)
     consultations = _consultations(paper)
     matching = [c for c in consultations if _matches(c, committee)]
     for consultation in matching:

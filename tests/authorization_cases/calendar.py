@@ -1,15 +1,14 @@
 """Route cases of calendar feeds (blueprint ``calendar``).
 
-Everybody signed in manages their own feed links; a feed id that is not the user's answers
-404 (the world has no feed: the id below exists for nobody). The feed itself needs no login:
-an unknown token answers 404 to everybody, anonymous callers included.
+Everybody signed in manages their own feed links; a feed that is not the user's answers 404
+(``feed`` is the proposer's). The feed itself needs no login: its secret token is the key, for
+everybody, anonymous callers included (an unknown token answers 404: tests/committees/
+test_calendar.py).
 """
 
 from __future__ import annotations
 
-from tests.authorization_cases import ALL_OK, HIDDEN, Case, expect
-
-NOBODY_S_FEED = 2**31 - 1
+from tests.authorization_cases import ALL_OK, HIDDEN, OK, Case, expect
 
 
 def cases(ids: dict) -> dict[str, Case]:
@@ -19,9 +18,9 @@ def cases(ids: dict) -> dict[str, Case]:
             "POST", "/profile/calendar/feeds", ALL_OK, {"committee_id": ""}
         ),
         "calendar.delete_feed": Case(
-            "POST", f"/profile/calendar/feeds/{NOBODY_S_FEED}/delete", expect(HIDDEN)
+            "POST", f"/profile/calendar/feeds/{ids['feed']}/delete", expect(HIDDEN, proposer=OK)
         ),
         "calendar.feed": Case(
-            "GET", "/calendar/kein-gueltiger-schluessel.ics", expect(HIDDEN, anonymous=HIDDEN)
+            "GET", f"/calendar/{ids['feed_token']}.ics", expect(OK, anonymous=OK)
         ),
     }

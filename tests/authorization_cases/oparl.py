@@ -15,10 +15,8 @@ UNKNOWN = 999_999
 
 def cases(ids: dict) -> dict[str, Case]:
     v1 = "/oparl/v1"
-    # the world has one body (the first row); its paper ``paper`` has the third consultation
-    # (after the two of the "committee" measure's paper)
-    body = ids.get("body", 1)
-    consultation = ids.get("consultation", 3)
+    body = ids["body"]
+    consultation = ids["consultation"]
     lists = {
         "body_organization": "organization",
         "body_person": "person",

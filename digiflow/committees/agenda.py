@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from digiflow.committees.meetings import (
     lock_meeting,
@@ -47,11 +48,19 @@ class Numbered:
 
 
 def active_items(meeting: Meeting) -> list[AgendaItem]:
+    """The items on the agenda, with what every page shows of them loaded in a few queries
+    (not one query per item)."""
     return list(
         db.session.scalars(
             sa.select(AgendaItem)
             .where(AgendaItem.meeting_id == meeting.id, AgendaItem.deleted_at.is_(None))
             .order_by(AgendaItem.position, AgendaItem.id)
+            .options(
+                selectinload(AgendaItem.measure),
+                selectinload(AgendaItem.paper),
+                selectinload(AgendaItem.exclusions),
+                selectinload(AgendaItem.approves_minutes_of),
+            )
         )
     )
 

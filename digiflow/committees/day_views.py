@@ -37,7 +37,7 @@ from digiflow.committees.models import (
     MemberRole,
     Membership,
 )
-from digiflow.committees.notifications import extract_recipients, lead_department_id
+from digiflow.committees.notifications import extract_recipients_of, lead_department_id
 from digiflow.core.db import db
 from digiflow.core.errors import DomainError
 from digiflow.core.formatting import language
@@ -340,15 +340,24 @@ class Extract:
 
 
 def _extracts(meeting: Meeting) -> list[Extract]:
+    rows = [r for r in agenda_rows(meeting, non_public=True) if r.item.extract_sent_at]
+    recipients = extract_recipients_of(r.item for r in rows)
+    department_ids = {lead_department_id(r.item) for r in rows} - {None}
+    departments = (
+        {
+            d.id: d
+            for d in db.session.scalars(
+                db.select(Department).where(Department.id.in_(department_ids))
+            )
+        }
+        if department_ids
+        else {}
+    )
     found = []
-    for row in agenda_rows(meeting, non_public=True):
-        item = row.item
-        if item.extract_sent_at is None:
-            continue
-        department_id = lead_department_id(item)
-        department = db.session.get(Department, department_id) if department_id else None
-        names = [u.name for u in extract_recipients(item)]
-        found.append(Extract(row.entry.number, item, department, names))
+    for row in rows:
+        department_id = lead_department_id(row.item)
+        names = [u.name for u in recipients[row.item.id]]
+        found.append(Extract(row.entry.number, row.item, departments.get(department_id), names))
     return found
 
 

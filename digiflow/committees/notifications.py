@@ -5,6 +5,7 @@ cancellation (iCalendar CANCEL), and the extracts of the minutes for the lead de
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -21,9 +22,6 @@ from digiflow.core.db import db
 from digiflow.core.roles import Role
 from digiflow.core.signals import meeting_cancelled, meeting_invited, meeting_rescheduled
 from digiflow.core.time import local_date
-from digiflow.core.workflow.definition import RecordApprover
-from digiflow.core.workflow.engine import resolve_users
-from digiflow.measures.models import Measure
 from digiflow.notifications.handlers import recipients_for
 from digiflow.notifications.outbox import enqueue
 from digiflow.users.models import RoleAssignment, User
@@ -124,28 +122,45 @@ def lead_department_id(item: AgendaItem) -> int | None:
 
 def extract_recipients(item: AgendaItem) -> list[User]:
     """The heads of the item's lead department and, for a measure, its owner."""
-    people: list[User] = []
-    department_id = lead_department_id(item)
-    if department_id is not None:
-        people.extend(
-            db.session.scalars(
-                db.select(User)
-                .join(RoleAssignment, RoleAssignment.user_id == User.id)
-                .where(
-                    RoleAssignment.role == Role.department_head,
-                    RoleAssignment.department_id == department_id,
-                    User.is_active_account.is_(True),
-                )
-                .order_by(User.id)
-            ).unique()
-        )
-    if item.measure_id is not None:
-        measure = db.session.get(Measure, item.measure_id)
-        assert measure is not None
-        for owner in resolve_users(RecordApprover(resolve="owner"), measure):
-            if owner not in people:
-                people.append(owner)
-    return people
+    return extract_recipients_of([item])[item.id]
+
+
+def extract_recipients_of(items: Iterable[AgendaItem]) -> dict[int, list[User]]:
+    """For each item (by id): the active heads of its lead department and, for a measure, its
+    active owner; in two queries however many items there are."""
+    items = list(items)
+    department_of = {item.id: lead_department_id(item) for item in items}
+    heads: dict[int, list[User]] = {}
+    wanted = {d for d in department_of.values() if d is not None}
+    if wanted:
+        rows = db.session.execute(
+            db.select(RoleAssignment.department_id, User)
+            .join(User, RoleAssignment.user_id == User.id)
+            .where(
+                RoleAssignment.role == Role.department_head,
+                RoleAssignment.department_id.in_(wanted),
+                User.is_active_account.is_(True),
+            )
+            .order_by(User.id)
+        ).unique()
+        for department_id, user in rows:
+            if user not in heads.setdefault(department_id, []):
+                heads[department_id].append(user)
+    owner_ids = {item.measure.owner_id for item in items if item.measure is not None}
+    owners = (
+        {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(owner_ids)))}
+        if owner_ids
+        else {}
+    )
+    found: dict[int, list[User]] = {}
+    for item in items:
+        department_id = department_of[item.id]
+        people = list(heads.get(department_id, [])) if department_id is not None else []
+        owner = owners.get(item.measure.owner_id) if item.measure is not None else None
+        if owner is not None and owner.is_active and owner not in people:
+            people.append(owner)
+        found[item.id] = people
+    return found
 
 
 def send_extracts(meeting: Meeting, now: datetime) -> int:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
 
 from digiflow.committees.models import CouncilGroup, Location, MemberRole, Membership
 from digiflow.core.db import db, utcnow
@@ -132,6 +133,7 @@ def members_on(committee: Committee, day: date) -> list[Membership]:
                 sa.or_(Membership.ends_on.is_(None), Membership.ends_on >= day),
             )
             .order_by(Membership.has_voting_right.desc(), User.name, Membership.id)
+            .options(contains_eager(Membership.user), selectinload(Membership.group))
         )
     )
 

@@ -105,3 +105,51 @@ def test_session_pages_need_no_query_per_item(world, client, auth, query_counter
     assert long == short
     # a sanity bound: a page is a handful of queries, not dozens
     assert max(short.values()) <= 30, short
+
+
+def test_committee_and_attendance_pages_need_no_query_per_member(
+    world, client, auth, query_counter
+):
+    from datetime import date
+
+    from digiflow.committees.members import add_member
+    from digiflow.core.roles import Role
+    from tests.factories import make_user
+
+    meeting = meetings.plan_meeting(
+        world.specialist,
+        actor=world.secretary,
+        starts_at=utcnow() + timedelta(days=30),
+        location=world.location,
+    )
+    db.session.commit()
+    pages = (
+        f"/committees/{world.specialist.id}",
+        f"/meetings/{meeting.id}",
+        f"/meetings/{meeting.id}/attendance",
+        f"/meetings/{meeting.id}/invitation",
+    )
+    login(auth, world.secretary)
+
+    def counts():
+        found = {}
+        for url in pages:
+            with query_counter:
+                response = client.get(url)
+            assert response.status_code == 200, url
+            found[url] = query_counter.count
+        return found
+
+    few = counts()  # seven members
+    for n in range(10):
+        member = make_user(Role.council_member, name=f"Weiteres Mitglied {n}")
+        group = world.group_a if n % 2 else world.group_b
+        add_member(
+            world.specialist,
+            actor=world.admin,
+            user=member,
+            starts_on=date(2020, 1, 1),
+            group=group,
+        )
+    db.session.commit()
+    assert counts() == few

@@ -137,6 +137,17 @@ def agenda_states(committee_type: str) -> list[tuple[int, str]]:
     return pairs
 
 
+def no_longer_waiting(meeting: Meeting, items: Iterable[AgendaItem]) -> set[int]:
+    """Ids of the measure items without a result whose measure no longer waits for a session
+    of this committee's type (withdrawn, or moved on elsewhere since it was put on the
+    agenda): recording a result for them would be refused, so the pages say so beforehand."""
+    pending = [i for i in items if i.measure is not None and i.result is None]
+    if not pending:
+        return set()
+    waiting = set(agenda_states(meeting.committee.type.value))
+    return {i.id for i in pending if (i.measure.workflow_id, i.measure.state) not in waiting}
+
+
 def _open_item_exists() -> sa.ColumnElement[bool]:
     """A measure is on an agenda that has not dealt with it yet (and was not cancelled)."""
     return (

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from digiflow.committees import meetings as ops
-from digiflow.committees.agenda import Numbered, numbering
+from digiflow.committees.agenda import Numbered, no_longer_waiting, numbering
 from digiflow.committees.forms import (
     CancelMeetingForm,
     EditMeetingForm,
@@ -94,6 +94,8 @@ class AgendaRow:
     recorded_by: User | None = None
     on_behalf_of: User | None = None
     excluded: list[User] = field(default_factory=list)
+    # the measure no longer waits for this committee (withdrawn, or moved on elsewhere)
+    measure_not_waiting: bool = False
 
     @property
     def item(self) -> AgendaItem:
@@ -110,7 +112,9 @@ def agenda_rows(meeting: Meeting, *, non_public: bool | None = None) -> list[Age
         non_public = sees_non_public(meeting)
     has_papers = "papers.detail" in current_app.view_functions
     rows = []
-    for entry in numbering(meeting):
+    entries = numbering(meeting)
+    not_waiting = no_longer_waiting(meeting, [e.item for e in entries])
+    for entry in entries:
         item = entry.item
         if not item.is_public and not non_public:
             continue
@@ -121,6 +125,7 @@ def agenda_rows(meeting: Meeting, *, non_public: bool | None = None) -> list[Age
                 row.paper_url = url_for("papers.detail", paper_id=item.paper_id)
         if item.measure is not None:
             row.measure = item.measure
+            row.measure_not_waiting = item.id in not_waiting
             if can(current_user, "measure.view", item.measure):
                 row.measure_url = url_for("measures.detail", measure_id=item.measure_id)
         if item.result_recorded_by_id is not None:

@@ -491,6 +491,40 @@ def test_a_result_moves_the_measure_and_is_shown_with_who_recorded_it(world, cli
     assert response.status_code == 409
 
 
+def test_a_withdrawn_measure_on_the_agenda_is_pointed_out_and_can_be_removed(world, client, auth):
+    from digiflow.measures.operations import withdraw_measure
+
+    measure = drive_to_committee(world, world.measure(title="E-Akte im Bauamt"))
+    other = drive_to_committee(world, world.measure(title="Ratsinformationssystem"))
+    db.session.commit()
+    meeting = held(world, measure=measure)
+    agenda.add_measure_item(
+        meeting, other, actor=world.secretary, urgent_reason="Eilt", now=utcnow()
+    )
+    attend(world, meeting)
+    withdraw_measure(measure, actor=world.proposer, reason="Wird landesweit beschafft")
+    db.session.commit()
+    first, second = items(meeting)
+    login(auth, world.secretary)
+    page = f"/meetings/{meeting.id}/session"
+    html = html_of(client.get(page))
+    assert f'id="not-waiting-{first.id}"' in html
+    assert f'id="not-waiting-{second.id}"' not in html
+    assert "wartet nicht mehr auf die Beratung in diesem Gremium (jetzt: Zurückgezogen)" in html
+    # the same on the agenda builder, where the item can be taken off
+    agenda_page = f"/meetings/{meeting.id}/agenda"
+    assert f'id="not-waiting-{first.id}"' in html_of(client.get(agenda_page))
+    # a member who may not see the measure is told, without its state
+    auth.logout()
+    login(auth, world.members[0])
+    html = html_of(client.get(f"/meetings/{meeting.id}"))
+    assert f'id="not-waiting-{first.id}"' in html
+    from digiflow.core.permissions import can
+
+    visible = can(world.members[0], "measure.view", db.session.get(Measure, measure.id))
+    assert ("(jetzt:" in html) == visible
+
+
 def test_closing_writes_the_minutes_draft_finalizing_sends_extracts(world, client, auth):
     measure = drive_to_committee(world, world.measure(title="E-Akte im Bauamt"))
     db.session.commit()

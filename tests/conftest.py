@@ -99,6 +99,7 @@ def app(instance_path: Path, service_env: dict[str, str]) -> Iterator[Flask]:
         }
     )
     app.test_client_class = FreshContextClient
+    _test_celery.append(app.extensions["celery"])
     with app.app_context():
         if os.environ.get("DIGIFLOW_REQUIRE_SERVICES"):
             assert db.engine.dialect.name == "postgresql", "CI must run on PostgreSQL"
@@ -115,6 +116,22 @@ def app(instance_path: Path, service_env: dict[str, str]) -> Iterator[Flask]:
             gc.collect()
         db.drop_all()
         db.engine.dispose()
+
+
+# the Celery app of the session's test app (set by the ``app`` fixture)
+_test_celery: list = []
+
+
+@pytest.fixture(autouse=True)
+def _test_celery_stays_current() -> Iterator[None]:
+    """A test that creates a second app (another configuration) makes that app's Celery the
+    process's default, as ``create_app`` does in production for its single app. Put the test
+    app's back afterwards: a task called in a later test (``task.apply()``) runs in the test
+    app's context and on its database, not on the other app's engine that was disposed."""
+    yield
+    for celery_app in _test_celery:
+        celery_app.set_default()
+        celery_app.set_current()
 
 
 def _empty_tables() -> None:

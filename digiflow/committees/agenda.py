@@ -137,6 +137,14 @@ def agenda_states(committee_type: str) -> list[tuple[int, str]]:
     return pairs
 
 
+def headings(items: Iterable[AgendaItem]) -> set[int]:
+    """Ids of the mere headings among ``items`` (the active items of one agenda): sub-items
+    under them and no business of their own; they need no result (``needs_result``)."""
+    items = list(items)
+    parents = {i.parent_id for i in items if i.parent_id is not None}
+    return {i.id for i in items if i.id in parents and not i.carries_business}
+
+
 def no_longer_waiting(meeting: Meeting, items: Iterable[AgendaItem]) -> set[int]:
     """Ids of the measure items without a result whose measure no longer waits for a session
     of this committee's type (withdrawn, or moved on elsewhere since it was put on the

@@ -247,7 +247,7 @@ def _render_session(meeting: Meeting, status: int = 200, refusal: Refusal | None
             quorum=ops.quorum(meeting),
             present=[a for a in meeting.attendance if a.status == AttendanceStatus.present],
             close_form=close_form,
-            open_items=sum(1 for r in rows if r.item.result is None),
+            open_items=sum(1 for r in rows if r.item.result is None and not r.is_heading),
         ),
         status,
     )

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from digiflow.committees import meetings as ops
-from digiflow.committees.agenda import Numbered, no_longer_waiting, numbering
+from digiflow.committees.agenda import Numbered, headings, no_longer_waiting, numbering
 from digiflow.committees.forms import (
     CancelMeetingForm,
     EditMeetingForm,
@@ -96,6 +96,8 @@ class AgendaRow:
     excluded: list[User] = field(default_factory=list)
     # the measure no longer waits for this committee (withdrawn, or moved on elsewhere)
     measure_not_waiting: bool = False
+    # a mere heading over sub-items: needs no result of its own
+    is_heading: bool = False
 
     @property
     def item(self) -> AgendaItem:
@@ -114,11 +116,12 @@ def agenda_rows(meeting: Meeting, *, non_public: bool | None = None) -> list[Age
     rows = []
     entries = numbering(meeting)
     not_waiting = no_longer_waiting(meeting, [e.item for e in entries])
+    heading_ids = headings(e.item for e in entries)
     for entry in entries:
         item = entry.item
         if not item.is_public and not non_public:
             continue
-        row = AgendaRow(entry)
+        row = AgendaRow(entry, is_heading=item.id in heading_ids)
         if item.paper is not None:
             row.paper_visible = can(current_user, "paper.view", item.paper)
             if has_papers and row.paper_visible:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from digiflow.core.db import db, enum_column, utcnow
 from digiflow.core.roles import CommitteeType
@@ -330,6 +330,31 @@ class AgendaItem(_Published, db.Model):
     @property
     def has_result(self) -> bool:
         return self.result is not None
+
+    @property
+    def carries_business(self) -> bool:
+        """A measure, a paper or minutes to approve: something the committee decides on."""
+        return (
+            self.measure_id is not None
+            or self.paper_id is not None
+            or self.approves_minutes_of_id is not None
+        )
+
+    @classmethod
+    def needs_result(cls) -> sa.ColumnElement[bool]:
+        """SQL: the item needs a result before its session can close. Every item does except
+        a mere heading: one with sub-items under it and no business of its own ("Ö 3 Anträge"
+        over "3.1", "3.2"); its sub-items carry the results."""
+        child = aliased(cls)
+        has_sub_items = (
+            sa.exists().where(child.parent_id == cls.id, child.deleted_at.is_(None)).correlate(cls)
+        )
+        return sa.or_(
+            cls.measure_id.is_not(None),
+            cls.paper_id.is_not(None),
+            cls.approves_minutes_of_id.is_not(None),
+            ~has_sub_items,
+        )
 
     @property
     def is_urgent(self) -> bool:

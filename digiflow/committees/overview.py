@@ -474,6 +474,7 @@ def secretary_sessions(
                     AgendaItem.meeting_id.in_(past),
                     AgendaItem.deleted_at.is_(None),
                     AgendaItem.result.is_(None),
+                    AgendaItem.needs_result(),
                 )
                 .group_by(AgendaItem.meeting_id)
             ).all()

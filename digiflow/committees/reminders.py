@@ -263,6 +263,7 @@ def _prepare_result(reminder: Reminder, batch: Batch) -> Prepared | None:
             AgendaItem.meeting_id == meeting.id,
             AgendaItem.deleted_at.is_(None),
             AgendaItem.result.is_(None),
+            AgendaItem.needs_result(),
         )
     )
     return Prepared(

@@ -420,6 +420,7 @@ def close_meeting(
             AgendaItem.meeting_id == meeting.id,
             AgendaItem.deleted_at.is_(None),
             AgendaItem.result.is_(None),
+            AgendaItem.needs_result(),
         )
     )
     if open_items:

@@ -570,6 +570,56 @@ def test_minutes_are_drafted_finalized_with_extracts_and_approved_later(world):
     assert meeting.minutes_approved_at is not None
 
 
+def test_a_heading_over_sub_items_needs_no_result_of_its_own(world):
+    measure = drive_to_committee(world, world.measure(title="E-Akte einführen"))
+    meeting = planned(world, days=30)
+    heading = agenda.add_item(meeting, actor=world.secretary, title="Anträge der Fraktionen")
+    first = agenda.add_item(meeting, actor=world.secretary, title="WLAN", parent=heading)
+    second = agenda.add_item(meeting, actor=world.secretary, title="Tablets", parent=heading)
+    item = agenda.add_measure_item(meeting, measure, actor=world.secretary)
+    under_measure = agenda.add_item(meeting, actor=world.secretary, title="Bericht", parent=item)
+    lone = agenda.add_item(meeting, actor=world.secretary, title="Ohne Unterpunkte")
+    gone = agenda.add_item(meeting, actor=world.secretary, title="Entfällt", parent=lone)
+    agenda.remove_item(gone, actor=world.secretary)
+
+    def needing_a_result() -> set[int]:
+        return set(
+            db.session.scalars(
+                sa.select(AgendaItem.id).where(
+                    AgendaItem.meeting_id == meeting.id,
+                    AgendaItem.deleted_at.is_(None),
+                    AgendaItem.needs_result(),
+                )
+            )
+        )
+
+    # the heading alone is exempt; a measure item with a sub-item and an item whose only
+    # sub-item was removed are not headings
+    everything = {heading.id, first.id, second.id, item.id, under_measure.id, lone.id}
+    assert needing_a_result() == everything - {heading.id}
+    assert agenda.headings(agenda.active_items(meeting)) == {heading.id}
+
+    day = open_session(world, meeting)
+    for sub in (first, second, under_measure, lone):
+        session.record_result(sub, actor=world.secretary, result="noted", now=day)
+    with pytest.raises(IllegalTransition, match="1 agenda item"):
+        session.close_meeting(meeting, actor=world.secretary, now=day)
+    session.record_result(
+        item,
+        actor=world.secretary,
+        result="recommended",
+        votes_yes=5,
+        votes_no=0,
+        votes_abstain=0,
+        now=day,
+    )
+    session.close_meeting(meeting, actor=world.secretary, now=day + timedelta(hours=1))
+    assert heading.result is None
+    text = meeting.minutes_text
+    assert "Ö 1 Anträge der Fraktionen\n\nÖ 1.1 WLAN\n" in text
+    assert "Ö 1.1 WLAN\nErgebnis: zur Kenntnis genommen" in text
+
+
 def test_a_deciding_body_s_resolution_is_tracked(world):
     from digiflow.reminders.models import Reminder, ReminderKind
 

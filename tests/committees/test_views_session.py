@@ -525,6 +525,32 @@ def test_a_withdrawn_measure_on_the_agenda_is_pointed_out_and_can_be_removed(wor
     assert ("(jetzt:" in html) == visible
 
 
+def test_a_heading_over_sub_items_is_marked_and_does_not_hold_up_closing(world, client, auth):
+    meeting = held(world, title="Anträge der Fraktionen")
+    (heading,) = items(meeting)
+    sub = agenda.add_item(
+        meeting, actor=world.secretary, title="WLAN", parent=heading, urgent_reason="Eilt"
+    )
+    attend(world, meeting)
+    login(auth, world.secretary)
+    page = f"/meetings/{meeting.id}/session"
+    html = html_of(client.get(page))
+    assert "Überschrift: die Ergebnisse werden bei den Unterpunkten erfasst" in html
+    assert "Noch 1 Punkte ohne Ergebnis" in html  # the sub-item, not the heading
+    session.record_result(db.session.get(AgendaItem, sub.id), actor=world.secretary, result="noted")
+    db.session.commit()
+    html = html_of(client.get(page))
+    assert "Alle Punkte, die ein Ergebnis brauchen, haben eines." in html
+    response = post(
+        client,
+        f"/meetings/{meeting.id}/close",
+        {"version": str(reload(meeting).version)},
+        page=page,
+    )
+    assert response.status_code == 303
+    assert reload(meeting).closed_at is not None
+
+
 def test_closing_writes_the_minutes_draft_finalizing_sends_extracts(world, client, auth):
     measure = drive_to_committee(world, world.measure(title="E-Akte im Bauamt"))
     db.session.commit()

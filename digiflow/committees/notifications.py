@@ -22,6 +22,8 @@ from digiflow.core.db import db
 from digiflow.core.roles import Role
 from digiflow.core.signals import meeting_cancelled, meeting_invited, meeting_rescheduled
 from digiflow.core.time import local_date
+from digiflow.core.workflow.definition import RecordApprover
+from digiflow.core.workflow.engine import resolve_users
 from digiflow.notifications.handlers import recipients_for
 from digiflow.notifications.outbox import enqueue
 from digiflow.users.models import RoleAssignment, User
@@ -146,19 +148,18 @@ def extract_recipients_of(items: Iterable[AgendaItem]) -> dict[int, list[User]]:
         for department_id, user in rows:
             if user not in heads.setdefault(department_id, []):
                 heads[department_id].append(user)
+    # the owners in one query; the engine's owner rule then finds them in the session
     owner_ids = {item.measure.owner_id for item in items if item.measure is not None}
-    owners = (
-        {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(owner_ids)))}
-        if owner_ids
-        else {}
-    )
+    if owner_ids:
+        db.session.scalars(db.select(User).where(User.id.in_(owner_ids))).all()
     found: dict[int, list[User]] = {}
     for item in items:
         department_id = department_of[item.id]
         people = list(heads.get(department_id, [])) if department_id is not None else []
-        owner = owners.get(item.measure.owner_id) if item.measure is not None else None
-        if owner is not None and owner.is_active and owner not in people:
-            people.append(owner)
+        if item.measure is not None:
+            for owner in resolve_users(RecordApprover(resolve="owner"), item.measure):
+                if owner not in people:
+                    people.append(owner)
         found[item.id] = people
     return found
 
